@@ -1,0 +1,171 @@
+import createClient, { type Client } from "openapi-fetch";
+import { paginate } from "./paginate.js";
+import type {
+  Account,
+  ApiKey,
+  ApiKeyPage,
+  ApiKeyWithSecret,
+  AuthResult,
+  CreateApiKeyRequest,
+  Health,
+  LoginRequest,
+  paths,
+  Readiness,
+  RegisterRequest,
+} from "./schema.js";
+import { createTransport, type AttemptOptions, type RequestFetch } from "./transport.js";
+import { unwrap, type FetchResult } from "./unwrap.js";
+import { SDK_VERSION } from "./version.js";
+
+export interface OtoOptions {
+  /** The server, e.g. `http://127.0.0.1:4000`. Default: `$OTO_SERVER`, else `http://127.0.0.1:4000`. */
+  baseUrl?: string;
+  /** Sent as `Authorization: Bearer <apiKey>`. Default: `$OTO_API_KEY`. */
+  apiKey?: string;
+  /** Time limit of each attempt in milliseconds. Default 60000. */
+  timeoutMs?: number;
+  /** Retries after a network error, 408, 429 or 5xx. Default 2. */
+  maxRetries?: number;
+  /** The fetch to use. Default: the global fetch. */
+  fetch?: typeof fetch;
+  /** Appended to the User-Agent, e.g. `oto-cli/0.1.0`. */
+  userAgent?: string;
+  /**
+   * @internal First retry delay in ms (default 500, the later ones double up to 10×). Lets tests run fast.
+   */
+  retryBaseDelayMs?: number;
+}
+
+export interface RequestOptions {
+  /** Idempotency-Key of a POST. Default: a fresh UUID, the same for every retry of the call. */
+  idempotencyKey?: string;
+  /** Aborts the call (no retry follows); the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Overrides `OtoOptions.timeoutMs` for this call. */
+  timeoutMs?: number;
+  /** Overrides `OtoOptions.maxRetries` for this call. */
+  maxRetries?: number;
+}
+
+export interface ListParams {
+  /** Page size, 1–100 (server default 20). */
+  limit?: number;
+  /** The `next_cursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface ApiKeysApi {
+  /** Issues a new key for the current account; its `secret` is shown only here. */
+  create(body: CreateApiKeyRequest, options?: RequestOptions): Promise<ApiKeyWithSecret>;
+  /** One page of the current account's keys, newest first, revoked ones included. */
+  list(params?: ListParams, options?: RequestOptions): Promise<ApiKeyPage>;
+  /** Every key of the current account, following `next_cursor` page by page. */
+  listAll(params?: Pick<ListParams, "limit">, options?: RequestOptions): AsyncIterableIterator<ApiKey>;
+  /** Revokes a key at once; revoking a revoked key answers it unchanged. */
+  revoke(keyId: string, options?: RequestOptions): Promise<ApiKey>;
+}
+
+const DEFAULT_BASE_URL = "http://127.0.0.1:4000";
+
+/** The oTo API client. Every method resolves to the response data or rejects with an OtoError. */
+export class Oto {
+  /** The underlying openapi-fetch client, typed from the spec, for anything not wrapped here. */
+  readonly raw: Client<paths>;
+  readonly baseUrl: string;
+  readonly apiKeys: ApiKeysApi;
+  readonly #transport: (call?: AttemptOptions) => RequestFetch;
+
+  constructor(options: OtoOptions = {}) {
+    const env = globalThis.process?.env ?? {};
+    this.baseUrl = checkBaseUrl(options.baseUrl ?? (env["OTO_SERVER"] || DEFAULT_BASE_URL));
+    this.#transport = createTransport({
+      baseUrl: this.baseUrl,
+      apiKey: options.apiKey ?? (env["OTO_API_KEY"] || undefined),
+      userAgent: userAgent(options.userAgent),
+      timeoutMs: checkCount("timeoutMs", options.timeoutMs ?? 60_000, 1),
+      maxRetries: checkCount("maxRetries", options.maxRetries ?? 2, 0),
+      fetch: options.fetch ?? globalThis.fetch,
+      retryBaseDelayMs: options.retryBaseDelayMs ?? 500,
+      maxRetryAfterS: 60,
+    });
+    this.raw = createClient<paths>({ baseUrl: this.baseUrl, fetch: this.#transport() });
+    this.apiKeys = {
+      create: (body, o) =>
+        this.#unwrap(this.raw.POST("/v1/api-keys", { body, ...this.#init(o) })),
+      list: (params = {}, o) =>
+        this.#unwrap(this.raw.GET("/v1/api-keys", { params: { query: params }, ...this.#init(o) })),
+      listAll: (params = {}, o) => paginate((cursor) => this.apiKeys.list({ ...params, ...(cursor && { cursor }) }, o)),
+      revoke: (keyId, o) =>
+        this.#unwrap(
+          this.raw.DELETE("/v1/api-keys/{key_id}", { params: { path: { key_id: keyId } }, ...this.#init(o) }),
+        ),
+    };
+  }
+
+  /** Liveness: answers as long as the server serves HTTP. */
+  health(options?: RequestOptions): Promise<Health> {
+    return this.#unwrap(this.raw.GET("/v1/health", this.#init(options)));
+  }
+
+  /** Readiness: the database answers and every migration is applied (503 → OtoApiError otherwise). */
+  ready(options?: RequestOptions): Promise<Readiness> {
+    return this.#unwrap(this.raw.GET("/v1/ready", this.#init(options)));
+  }
+
+  /** Creates an account and its first API key (`api_key.secret`, shown once). */
+  register(body: RegisterRequest, options?: RequestOptions): Promise<AuthResult> {
+    return this.#unwrap(this.raw.POST("/v1/accounts", { body, ...this.#init(options) }));
+  }
+
+  /** Checks handle and password and issues a new API key (`api_key.secret`, shown once). */
+  login(body: LoginRequest, options?: RequestOptions): Promise<AuthResult> {
+    return this.#unwrap(this.raw.POST("/v1/auth/login", { body, ...this.#init(options) }));
+  }
+
+  /** The account the API key belongs to. */
+  me(options?: RequestOptions): Promise<Account> {
+    return this.#unwrap(this.raw.GET("/v1/me", this.#init(options)));
+  }
+
+  #unwrap<T>(pending: Promise<FetchResult<T>>): Promise<T> {
+    return unwrap(pending, this.baseUrl);
+  }
+
+  /** The openapi-fetch options that carry one call's RequestOptions to the transport. */
+  #init(options: RequestOptions = {}) {
+    return {
+      fetch: this.#transport({ timeoutMs: options.timeoutMs, maxRetries: options.maxRetries }),
+      ...(options.signal && { signal: options.signal }),
+      ...(options.idempotencyKey !== undefined && { headers: { "Idempotency-Key": options.idempotencyKey } }),
+    };
+  }
+}
+
+export function createOto(options?: OtoOptions): Oto {
+  return new Oto(options);
+}
+
+function userAgent(extra: string | undefined): string {
+  const node = globalThis.process?.versions?.node;
+  return [`oto-sdk/${SDK_VERSION}`, node && `node/${node}`, extra?.trim()].filter(Boolean).join(" ");
+}
+
+function checkBaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`invalid oTo server URL "${value}": expected something like ${DEFAULT_BASE_URL}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new TypeError(`invalid oTo server URL "${value}": only http and https are supported`);
+  }
+  return value.replace(/\/+$/, "");
+}
+
+function checkCount(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new TypeError(`${name} must be an integer ≥ ${min} (got ${value})`);
+  }
+  return value;
+}
