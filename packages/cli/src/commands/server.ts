@@ -1,0 +1,159 @@
+import { Command, InvalidArgumentError } from "commander";
+import { CliError, ExitCode, UsageError } from "../errors.js";
+import { displayPath } from "../io.js";
+import { type AppContext, Session } from "../session.js";
+import { examples } from "./help.js";
+
+interface StartOptions {
+  port?: string;
+  host?: string;
+  dataDir?: string;
+}
+
+/** Each option and the server variable it overrides, to name the option in a config error. */
+const OPTION_VARIABLES = { port: "OTO_PORT", host: "OTO_HOST", dataDir: "OTO_DATA_DIR" } as const;
+const OPTION_FLAGS = { port: "--port", host: "--host", dataDir: "--data-dir" } as const;
+
+function parsePort(value: string): string {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) {
+    throw new InvalidArgumentError("It must be a whole number from 0 to 65535 (0 picks a free port).");
+  }
+  return value;
+}
+
+export function registerServerCommands(program: Command, ctx: AppContext): void {
+  const server = new Command("server")
+    .description("Run an oTo server on this machine")
+    .addHelpText("after", examples(["oto server start", "oto server start --port 4555 --data-dir ./oto-data"]));
+
+  server
+    .command("start")
+    .description("Start the oTo API server and keep it running until Ctrl-C (or SIGTERM)")
+    .option("--port <n>", "the port to listen on, 0 for any free one (env OTO_PORT; default 4000)", parsePort)
+    .option("--host <host>", "the address to listen on (env OTO_HOST; default 127.0.0.1)")
+    .option(
+      "--data-dir <dir>",
+      "the folder of the embedded database, or memory: (env OTO_DATA_DIR; default ./.oto-data)",
+    )
+    .addHelpText(
+      "after",
+      `${examples([
+        "oto server start",
+        "oto server start --port 4555 --data-dir /tmp/oto-try",
+        "oto server start --port 0 --data-dir memory: --json",
+        "DATABASE_URL=postgres://localhost/oto oto server start",
+      ])}\nEvery other setting comes from the environment: run "oto help environment".\n`,
+    )
+    .action((opts: StartOptions, cmd: Command) => startServer(new Session(ctx, cmd), opts));
+
+  program.addCommand(server);
+}
+
+async function startServer(s: Session, opts: StartOptions): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...s.env };
+  for (const [option, variable] of Object.entries(OPTION_VARIABLES)) {
+    const value = opts[option as keyof StartOptions];
+    if (value !== undefined) env[variable] = value;
+  }
+
+  // The server and its dependencies (Fastify, PGlite) are big: load them only here.
+  const { installShutdownHandlers, loadConfig, startServer: start } = await import("@oto/server");
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    throw configErrorForFlags(err, opts);
+  }
+
+  const running = await s.out
+    .withSpinner("Starting the oTo server", () => start(config))
+    .catch((err: unknown) => {
+      throw startFailure(err, config.host, config.port);
+    });
+
+  // The server's own graceful shutdown (finish requests in flight, close the database, exit 0)
+  // handles Ctrl-C and SIGTERM from now on, instead of the CLI's usual exit 130.
+  s.ctx.signals.interrupt = () => {};
+  let firstMessage = true;
+  installShutdownHandlers(running, {
+    // On a terminal the first message follows the echoed "^C": start it on a line of its own.
+    info: (message) => {
+      s.out.info(firstMessage && s.ctx.io.isTTY.stderr ? `\n${message}` : message);
+      firstMessage = false;
+    },
+    error: (message) => s.out.warn(message),
+  });
+
+  const docsUrl = `${running.url}/docs`;
+  const database = config.databaseUrl
+    ? { kind: "postgres", where: redactUrl(config.databaseUrl) }
+    : { kind: "pglite", where: config.dataDir === "memory:" ? "memory (nothing is kept)" : config.dataDir };
+  if (s.globals.json) {
+    // One line: the server's logs that follow on stdout are JSON lines too.
+    s.out.jsonLine({
+      url: running.url,
+      docs_url: docsUrl,
+      database: database.kind,
+      data_dir: config.databaseUrl ? null : config.dataDir,
+      pid: process.pid,
+    });
+    return;
+  }
+  const { out } = s.out;
+  s.out.line(`${out.green("●")} oTo server listening on ${out.bold(running.url)}`);
+  s.out.keyValues([
+    ["  API docs", docsUrl],
+    [
+      "  database",
+      database.kind === "pglite"
+        ? `PGlite in ${displayPath(database.where, s.env)}`
+        : `PostgreSQL at ${database.where}`,
+    ],
+  ]);
+  s.out.info("Press Ctrl-C to stop.");
+}
+
+/** ConfigError names the environment variable; name the option instead when the value came from one. */
+function configErrorForFlags(err: unknown, opts: StartOptions): unknown {
+  if (!(err instanceof Error) || err.name !== "ConfigError") return err;
+  const variable = (err as Error & { variable?: string }).variable;
+  for (const [option, name] of Object.entries(OPTION_VARIABLES)) {
+    if (name === variable && opts[option as keyof StartOptions] !== undefined) {
+      return new UsageError(`${OPTION_FLAGS[option as keyof StartOptions]}${err.message.slice(name.length)}`);
+    }
+  }
+  return new UsageError(err.message, 'See "oto help environment".');
+}
+
+function startFailure(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "EADDRINUSE") {
+    return new CliError(
+      `port ${port} on ${host} is already in use.`,
+      ExitCode.failure,
+      "Pick another one with --port, or --port 0 for any free port.",
+    );
+  }
+  if (code === "EACCES") {
+    return new CliError(
+      `not allowed to listen on ${host}:${port}.`,
+      ExitCode.failure,
+      "Ports below 1024 need special rights; try --port 4000.",
+    );
+  }
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+    return new CliError(`cannot listen on ${host}: no such address on this machine.`, ExitCode.failure);
+  }
+  return err;
+}
+
+/** postgres://user:secret@host/db → postgres://user:***@host/db */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(DATABASE_URL)";
+  }
+}
