@@ -1,0 +1,152 @@
+import fastifyCors from "@fastify/cors";
+import fastifyRateLimit from "@fastify/rate-limit";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
+import openapiGlue from "fastify-openapi-glue";
+import { Authenticator } from "./auth.js";
+import type { ServerConfig } from "./config.js";
+import { readMigrations } from "./db/migrations.js";
+import { openDatabase } from "./db/open.js";
+import type { Db } from "./db/types.js";
+import { frameworkErrors, installErrorHandling } from "./errors.js";
+import { createHandlers } from "./handlers/index.js";
+import type { ServiceHandlers } from "./handlers/types.js";
+import { Idempotency } from "./idempotency.js";
+import { serverVersion } from "./paths.js";
+import { ApiError } from "./problems.js";
+import { genReqId } from "./requestId.js";
+import { HELMET_OPTIONS, helmetHeaders } from "./securityHeaders.js";
+import { ResponseChecker, type ResponseViolation } from "./responseCheck.js";
+import { operationResolver } from "./routes.js";
+import { loadSpec } from "./spec.js";
+import { requestValidatorCompiler } from "./validation.js";
+import { registerWebRoutes } from "./web.js";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The database the app runs on (closed when the app closes). */
+    db: Db;
+    /** The settings the app was built with. */
+    otoConfig: ServerConfig;
+    /** Responses that did not follow openapi.yaml (only recorded when config.checkResponses is on). */
+    responseViolations: ResponseViolation[];
+  }
+}
+
+export interface BuildOptions {
+  /** Replaces some operation handlers (tests use it to prove the response checker works). */
+  handlers?: Partial<ServiceHandlers>;
+  /** Where the JSON log lines go (stdout by default). */
+  logStream?: { write(line: string): void };
+}
+
+/** The Fastify app, ready to listen: database opened and migrated, routes from openapi.yaml. */
+export async function buildApp(config: ServerConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const spec = loadSpec();
+  const migrations = readMigrations();
+  const db = await openDatabase(config, migrations);
+  let app: FastifyInstance | undefined;
+  try {
+
+    app = Fastify({
+      logger: { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
+      genReqId,
+      frameworkErrors,
+      // One log line per request (onResponse below) instead of two, labelled request_id.
+      logController: new LogController({ requestIdLogLabel: "request_id", disableRequestLogging: true }),
+      bodyLimit: config.bodyLimit,
+      trustProxy: config.trustProxy,
+      // While closing, requests already on an open connection are still served (then the DB closes).
+      return503OnClosing: false,
+    });
+    app.decorate("db", db);
+    app.decorate("otoConfig", config);
+    app.decorateRequest("otoAuth", null);
+    app.setValidatorCompiler(requestValidatorCompiler());
+    // Only JSON bodies: any other content type answers 415.
+    app.removeContentTypeParser("text/plain");
+    // The spec names application/problem+json (for answers); as a request body it is refused like
+    // any other non-JSON type. Declaring it also keeps the glue from warning about a missing parser.
+    app.addContentTypeParser("application/problem+json", (_request, _payload, done) => {
+      done(new ApiError(415, "unsupported_media_type", "Send the body as application/json, not application/problem+json."), undefined);
+    });
+
+    // Every answer (API, errors, pages) carries its request id and helmet's security headers.
+    const securityHeaders = helmetHeaders(HELMET_OPTIONS);
+    app.addHook("onRequest", (request, reply, done) => {
+      reply.headers(securityHeaders);
+      reply.header("x-request-id", request.id);
+      done();
+    });
+    // While closing, answers ask the client to close its keep-alive connection: otherwise a
+    // connection that was busy when close() began would stay open and close() would never end.
+    let closing = false;
+    app.addHook("preClose", async () => {
+      closing = true;
+    });
+    app.addHook("onSend", (_request, reply, payload, done) => {
+      if (closing) reply.header("connection", "close");
+      done(null, payload);
+    });
+    app.addHook("onResponse", (request, reply, done) => {
+      request.log.info(
+        { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        "request done",
+      );
+      done();
+    });
+    installErrorHandling(app, { bodyLimit: config.bodyLimit });
+
+    const checker = config.checkResponses ? new ResponseChecker(spec) : undefined;
+    app.decorate("responseViolations", checker?.violations ?? []);
+    checker?.install(app);
+
+    // Without configured origins there is no CORS at all (browsers only on the same origin).
+    if (config.corsOrigins.length > 0) {
+      await app.register(fastifyCors, {
+        origin: config.corsOrigins,
+        methods: ["GET", "POST", "DELETE"],
+        allowedHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+        exposedHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed"],
+        maxAge: 600,
+      });
+    }
+    await app.register(fastifyRateLimit, { global: false });
+
+    const authenticator = new Authenticator(db);
+    const idempotency = new Idempotency(db, app.log);
+    const handlers: ServiceHandlers = {
+      ...createHandlers({
+        db,
+        version: serverVersion(),
+        startedAt: Date.now(),
+        migrationCount: migrations.length,
+        adminHandles: config.adminHandles,
+        authenticator,
+      }),
+      ...options.handlers,
+    };
+    await app.register(openapiGlue, {
+      specification: spec.document,
+      operationResolver: operationResolver({
+        app,
+        spec,
+        handlers,
+        authenticator,
+        idempotency,
+        authRateLimit: config.authRateLimit,
+      }) as never,
+    });
+    await registerWebRoutes(app, spec);
+
+    app.addHook("onClose", async () => {
+      await idempotency.close();
+      await db.close();
+    });
+    await app.ready();
+    return app;
+  } catch (err) {
+    if (app) await app.close().catch(() => {});
+    await db.close().catch(() => {});
+    throw err;
+  }
+}

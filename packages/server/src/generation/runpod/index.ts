@@ -1,0 +1,13 @@
+export { RunPodProvider, RUNPOD_DEFAULT_BASE_URL, formatRunpodExternalId, parseRunpodExternalId } from "./runpod-provider.js";
+export type { RunPodProviderOptions } from "./runpod-provider.js";
+export { RunPodError, OutputRejectedError } from "./errors.js";
+export type { RunPodErrorCode } from "./errors.js";
+export { pollUntilDone, DEFAULT_POLL_INTERVALS_MS } from "./poll.js";
+export type { PollOptions, ActiveProviderStatus, TerminalProviderStatus } from "./poll.js";
+export { runpodWebhookToken, runpodWebhookUrl, verifyRunpodWebhook, readRunpodWebhookHint } from "./webhook.js";
+export { interpretRunpodOutput } from "./output-contract.js";
+export type { OutputPart, ContractResult } from "./output-contract.js";
+export { readableRunpodError } from "./failure.js";
+export { isAllowedHost } from "./output-fetch.js";
+export { RUNPOD_RUN_BODY_LIMIT_BYTES } from "./api-client.js";
+export type { BackoffPolicy, Sleep } from "./retry.js";

@@ -1,0 +1,99 @@
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+  onSendAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+  preValidationAsyncHookHandler,
+  RouteOptions,
+} from "fastify";
+import type { AuthContext, Authenticator } from "./auth.js";
+import type { HandlerInput, OperationId, ServiceHandlers } from "./handlers/types.js";
+import type { Idempotency } from "./idempotency.js";
+import { ApiError } from "./problems.js";
+import { authRateLimit } from "./rateLimit.js";
+import type { LoadedSpec } from "./spec.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The caller, on operations secured by bearerAuth. */
+    otoAuth: AuthContext | null;
+  }
+}
+
+type AnyHandler = (input: HandlerInput<OperationId>) => Promise<{ status: number; body: unknown }>;
+
+const RATE_LIMITED_OPERATIONS = new Set(["register", "login"]);
+
+export interface RouteDeps {
+  app: FastifyInstance;
+  spec: LoadedSpec;
+  handlers: ServiceHandlers;
+  authenticator: Authenticator;
+  idempotency: Idempotency;
+  authRateLimit: number;
+}
+
+/**
+ * fastify-openapi-glue's operationResolver: for each operationId of the spec, the route options
+ * (the handler plus its hooks). The glue supplies method, URL and schemas from the spec.
+ *
+ * Hook order: bearerAuth (onRequest, so unauthenticated requests are refused before their body is
+ * read) → body presence (preValidation) → spec validation → rate limits and idempotency
+ * (preHandler, on validated input) → handler.
+ */
+export function operationResolver(deps: RouteDeps) {
+  const authenticate: onRequestAsyncHookHandler = async (request) => {
+    request.otoAuth = await deps.authenticator.authenticate(request.headers.authorization);
+  };
+
+  const requireBody: preValidationAsyncHookHandler = async (request) => {
+    if (request.body === undefined) {
+      throw new ApiError(400, "validation_failed", "body: is required (send a JSON object)", {
+        errors: [{ location: "body", message: "is required" }],
+      });
+    }
+  };
+
+  return (operationId: string): Partial<RouteOptions> | undefined => {
+    const operation = deps.spec.operations.get(operationId);
+    const handler = (deps.handlers as unknown as Record<string, AnyHandler | undefined>)[operationId];
+    if (!operation || !handler) return undefined; // the glue answers 500 "not implemented"
+
+    const onRequest: onRequestAsyncHookHandler[] = [];
+    const preValidation: preValidationAsyncHookHandler[] = [];
+    const preHandler: preHandlerAsyncHookHandler[] = [];
+    const onSend: onSendAsyncHookHandler[] = [];
+
+    if (operation.security.some((requirement) => "bearerAuth" in requirement)) onRequest.push(authenticate);
+    if (operation.hasJsonBody) preValidation.push(requireBody);
+    if (RATE_LIMITED_OPERATIONS.has(operationId)) {
+      preHandler.push(authRateLimit(deps.app, operationId, deps.authRateLimit));
+    }
+    if (operation.method === "POST") {
+      const hooks = deps.idempotency.hooks(operationId, (request) => request.otoAuth?.account.id);
+      preHandler.push(hooks.preHandler);
+      onSend.push(hooks.onSend);
+    }
+
+    return {
+      ...(onRequest.length > 0 ? { onRequest } : {}),
+      ...(preValidation.length > 0 ? { preValidation } : {}),
+      ...(preHandler.length > 0 ? { preHandler } : {}),
+      ...(onSend.length > 0 ? { onSend } : {}),
+      async handler(request: FastifyRequest, reply: FastifyReply) {
+        const result = await handler({
+          body: request.body as never,
+          query: (request.query ?? {}) as never,
+          params: (request.params ?? {}) as never,
+          auth: request.otoAuth ?? undefined,
+          request,
+          reply,
+        });
+        reply.code(result.status);
+        return result.body;
+      },
+    };
+  };
+}
