@@ -37,6 +37,11 @@ async function webRoutes(app: FastifyInstance, spec: LoadedSpec): Promise<void> 
     routePrefix: "/docs",
     staticCSP: true,
     transformStaticCSP: (csp) => csp.replace(/\s*upgrade-insecure-requests;?/, ""),
+    // "Try it out" must call the server the page came from, not the spec's example address.
+    transformSpecification: (document, request) => ({
+      ...(document as Record<string, unknown>),
+      servers: [{ url: `${request.protocol}://${request.host}`, description: "This server" }],
+    }),
   });
 
   const viewer = viewerDistDir();

@@ -107,6 +107,8 @@ describe("documents", () => {
     const json = await call(server, "GET", "/docs/json");
     expect(json.body.openapi).toBe("3.1.0");
     expect(Object.keys(json.body.paths)).toContain("/v1/api-keys/{key_id}");
+    // "Try it out" calls the server the page came from, not the spec's example address.
+    expect(json.body.servers).toEqual([{ url: server.url, description: "This server" }]);
   });
 
   test("GET / answers an HTML page", async () => {
