@@ -151,6 +151,563 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List agents
+         * @description Agents, newest first. `owner=me` lists your own (add `include_archived=true` for archived ones);
+         *     `owner=<handle>` lists that account's active agents; without `owner`, every active agent.
+         */
+        get: operations["listAgents"];
+        put?: never;
+        /**
+         * Create an agent
+         * @description Creates an agent owned by the current account. `prompt_template` must contain `{{prompt}}`; other
+         *     `{{variables}}` are filled from a generation's `variables`. Defaults: provider `local`, template
+         *     `{{prompt}}`, a colour derived from the name, and the kind's standard cost
+         *     (text 1, image 4, voice 3, video 10 tokens).
+         */
+        post: operations["createAgent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agents/{agent_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: components["parameters"]["AgentIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an agent
+         * @description Any agent, archived ones included (archived agents can no longer run).
+         */
+        get: operations["getAgent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update an agent
+         * @description Changes the given fields of one of your agents. The kind never changes. Archived agents cannot be updated.
+         */
+        patch: operations["updateAgent"];
+        trace?: never;
+    };
+    "/v1/agents/{agent_id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: components["parameters"]["AgentIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive an agent
+         * @description The agent stops accepting runs; its creations stay. Archiving an archived agent answers it unchanged.
+         */
+        post: operations["archiveAgent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/generations/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Price a generation without running it
+         * @description What `createGeneration` with the same body would cost, and whether your balance covers it. Nothing is held.
+         */
+        post: operations["quoteGeneration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/generations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your generations
+         * @description Your generation jobs, newest first.
+         */
+        get: operations["listGenerations"];
+        put?: never;
+        /**
+         * Run an agent
+         * @description Holds the agent's price from your balance and queues a job (`202`). With `Prefer: wait=N`
+         *     (1–60 seconds) the request waits up to N seconds and answers `200` if the job ended by then.
+         *     When the job succeeds the hold is captured and a draft creation is made; when it fails, times out
+         *     or is canceled the hold is released in full. `402 insufficient_tokens` when the balance does not cover
+         *     the price; `inputs` are creations to start from (a fork): your own, or anyone's published ones.
+         */
+        post: operations["createGeneration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/generations/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["JobIdPath"];
+            };
+            cookie?: never;
+        };
+        /** Get a generation */
+        get: operations["getGeneration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/generations/{job_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["JobIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a generation
+         * @description Cancels a queued or running job and releases its hold. A job that already ended answers unchanged.
+         */
+        post: operations["cancelGeneration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/generations/{job_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["JobIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Follow a generation live
+         * @description A server-sent-events stream. Each event is named `generation` and its data is the `Generation`
+         *     as JSON; the first event is the current state and the stream closes after the event of an ended job.
+         *     A comment line is sent every 15 seconds to keep proxies from closing the connection.
+         */
+        get: operations["streamGenerationEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/creations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your creations
+         * @description Your creations (drafts and published), newest first.
+         */
+        get: operations["listCreations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/creations/{creation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a creation
+         * @description A published creation is visible to anyone; a draft only to its author (404 for everyone else).
+         */
+        get: operations["getCreation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/creations/{creation_id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Download a creation's file
+         * @description The file with its real media type, `Content-Disposition: attachment` (or `inline` with
+         *     `?disposition=inline`), a strong `ETag` (the content hash) and HTTP range support for seeking.
+         */
+        get: operations["downloadCreation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/creations/{creation_id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A creation's thumbnail
+         * @description A WebP thumbnail (image) or poster frame (video), at most 512 pixels wide. 404 for text and voice.
+         */
+        get: operations["getCreationThumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/creations/{creation_id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a creation
+         * @description Makes one of your creations public. Publishing a published creation answers it unchanged.
+         */
+        post: operations["publishCreation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/creations/{creation_id}/unpublish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unpublish a creation
+         * @description Turns one of your published creations back into a draft.
+         */
+        post: operations["unpublishCreation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/creations/{creation_id}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Share a creation by link
+         * @description Makes an unlisted link that anyone can open without an account. Sharing a shared creation
+         *     answers the existing link.
+         */
+        post: operations["shareCreation"];
+        /**
+         * Revoke a creation's share link
+         * @description The link stops working at once. Revoking when there is no link answers the creation unchanged.
+         */
+        delete: operations["revokeShare"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shared/{share_token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_token: components["parameters"]["ShareTokenPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Open a shared creation
+         * @description The creation behind a share link; no account needed.
+         */
+        get: operations["getSharedCreation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shared/{share_token}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_token: components["parameters"]["ShareTokenPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Download a shared creation's file
+         * @description As `downloadCreation`, through a share link.
+         */
+        get: operations["downloadSharedCreation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your token balance */
+        get: operations["getTokenBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your token ledger
+         * @description Every change to your balance, newest first.
+         */
+        get: operations["listTokenHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/packs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Token packs for sale
+         * @description The packs this server sells, and whether payments are configured.
+         */
+        get: operations["listTokenPacks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Buy a token pack
+         * @description Creates a Stripe Checkout Session for a pack and answers its URL. Tokens are credited when Stripe
+         *     confirms the payment (webhook), never before. `503 payments_not_configured` when the server has no
+         *     Stripe keys.
+         */
+        post: operations["createCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/checkout/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Checkout Session id. */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A purchase's state
+         * @description Whether one of your checkout sessions has been paid and credited.
+         */
+        get: operations["getCheckout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe webhook
+         * @description Receives Stripe events. The `Stripe-Signature` header is verified on the raw body; unsigned or
+         *     tampered events answer `400 invalid_signature` and change nothing. Each event is applied once.
+         */
+        post: operations["stripeWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/hooks/runpod/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["JobIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RunPod webhook
+         * @description RunPod calls this URL when a job ends. The URL carries a per-job token (`t`); the body is only a
+         *     hint: the server re-reads the job's status from RunPod before settling.
+         */
+        post: operations["runpodWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grant or remove tokens
+         * @description An operator adjustment (admin role only). A negative amount removes tokens, never below zero.
+         */
+        post: operations["adminGrantTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -179,12 +736,16 @@ export interface components {
             }[];
             /** @description With `rate_limited`, the same value as the `Retry-After` header. */
             retry_after_s?: number;
+            /** @description With `insufficient_tokens`, what the run costs. */
+            price?: number;
+            /** @description With `insufficient_tokens`, the tokens available now. */
+            available?: number;
         };
         /**
          * @description A stable machine-readable error code. New codes may be added; existing ones never change meaning.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "missing_api_key" | "invalid_api_key" | "invalid_credentials" | "forbidden" | "not_found" | "method_not_allowed" | "handle_taken" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limited" | "not_ready" | "internal_error";
+        ErrorCode: "validation_failed" | "malformed_json" | "unsupported_media_type" | "payload_too_large" | "missing_api_key" | "invalid_api_key" | "invalid_credentials" | "forbidden" | "not_found" | "method_not_allowed" | "handle_taken" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limited" | "not_ready" | "internal_error" | "insufficient_tokens" | "invalid_state" | "range_not_satisfiable" | "invalid_signature" | "payments_not_configured" | "upstream_error";
         Health: {
             /** @constant */
             status: "ok";
@@ -260,6 +821,255 @@ export interface components {
         ApiKeyPage: {
             data: components["schemas"]["ApiKey"][];
             next_cursor: string | null;
+        };
+        /** @enum {string} */
+        OutputKind: "text" | "image" | "voice" | "video";
+        /** @example ag_01jd3x9v6q8r5m2k7n4p0w1z3y */
+        AgentId: string;
+        /** @example job_01jd3x9v6q8r5m2k7n4p0w1z3y */
+        JobId: string;
+        /** @example cr_01jd3x9v6q8r5m2k7n4p0w1z3y */
+        CreationId: string;
+        AccountRef: {
+            id: components["schemas"]["AccountId"];
+            handle: components["schemas"]["Handle"];
+            display_name: string;
+        };
+        /** @description Where the agent runs. `local` is oTo's offline procedural generator (placeholders, not AI). */
+        AgentProvider: {
+            /** @constant */
+            type: "local";
+        } | {
+            /** @constant */
+            type: "runpod";
+            /** @description The RunPod serverless endpoint id. */
+            endpoint_id: string;
+            /** @description The model name passed to the worker. */
+            model?: string;
+        };
+        /**
+         * @description Which keys apply depends on the kind: text `max_words`, `temperature`, `seed`; image `width`,
+         *     `height`, `seed`; voice `duration_s`, `seed`; video `width`, `height`, `duration_s`, `fps`, `seed`.
+         *     A key that does not apply to the kind is rejected.
+         */
+        GenerationParameters: {
+            max_words?: number;
+            temperature?: number;
+            width?: number;
+            height?: number;
+            duration_s?: number;
+            fps?: number;
+            seed?: number;
+        };
+        /** @example #d4a017 */
+        HexColor: string;
+        Agent: {
+            id: components["schemas"]["AgentId"];
+            owner: components["schemas"]["AccountRef"];
+            name: string;
+            description: string;
+            kind: components["schemas"]["OutputKind"];
+            provider: components["schemas"]["AgentProvider"];
+            prompt_template: string;
+            default_parameters: components["schemas"]["GenerationParameters"];
+            color: components["schemas"]["HexColor"];
+            cost_tokens: number;
+            archived_at: components["schemas"]["Timestamp"] | null;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        CreateAgentRequest: {
+            name: string;
+            description?: string;
+            kind: components["schemas"]["OutputKind"];
+            provider?: components["schemas"]["AgentProvider"];
+            prompt_template?: string;
+            default_parameters?: components["schemas"]["GenerationParameters"];
+            color?: components["schemas"]["HexColor"];
+            cost_tokens?: number;
+        };
+        UpdateAgentRequest: {
+            name?: string;
+            description?: string;
+            provider?: components["schemas"]["AgentProvider"];
+            prompt_template?: string;
+            default_parameters?: components["schemas"]["GenerationParameters"];
+            color?: components["schemas"]["HexColor"];
+            cost_tokens?: number;
+        };
+        AgentPage: {
+            data: components["schemas"]["Agent"][];
+            next_cursor: string | null;
+        };
+        AgentRef: {
+            id: components["schemas"]["AgentId"];
+            name: string;
+            kind: components["schemas"]["OutputKind"];
+            color: components["schemas"]["HexColor"];
+        };
+        /** @enum {string} */
+        GenerationStatus: "queued" | "running" | "succeeded" | "failed" | "canceled" | "timed_out";
+        CreateGenerationRequest: {
+            agent_id: components["schemas"]["AgentId"];
+            prompt: string;
+            /** @description Values for the template's other `{{variables}}`. */
+            variables?: {
+                [key: string]: string;
+            };
+            parameters?: components["schemas"]["GenerationParameters"];
+            /** @description Creations to start from (a fork), in order. */
+            inputs?: components["schemas"]["CreationId"][];
+        };
+        Quote: {
+            tokens: number;
+            available: number;
+            sufficient: boolean;
+        };
+        GenerationCost: {
+            quoted: number;
+            /** @description Tokens held right now (0 once the job ended). */
+            held: number;
+            charged: number;
+        };
+        GenerationError: {
+            /** @description e.g. `provider_failed`, `timed_out`, `output_too_large`. */
+            code: string;
+            message: string;
+        };
+        Generation: {
+            id: components["schemas"]["JobId"];
+            status: components["schemas"]["GenerationStatus"];
+            agent: components["schemas"]["AgentRef"];
+            /** @enum {string} */
+            provider: "local" | "runpod";
+            prompt: string;
+            parameters: components["schemas"]["GenerationParameters"];
+            inputs: components["schemas"]["CreationId"][];
+            progress: number | null;
+            error: components["schemas"]["GenerationError"] | null;
+            cost: components["schemas"]["GenerationCost"];
+            creation_id: components["schemas"]["CreationId"] | null;
+            created_at: components["schemas"]["Timestamp"];
+            started_at: components["schemas"]["Timestamp"] | null;
+            finished_at: components["schemas"]["Timestamp"] | null;
+        };
+        GenerationPage: {
+            data: components["schemas"]["Generation"][];
+            next_cursor: string | null;
+        };
+        FileInfo: {
+            sha256: string;
+            /** @description Sniffed from the bytes. */
+            media_type: string;
+            size_bytes: number;
+            filename: string;
+            width: number | null;
+            height: number | null;
+            duration_s: number | null;
+            has_thumbnail: boolean;
+        };
+        Creation: {
+            id: components["schemas"]["CreationId"];
+            author: components["schemas"]["AccountRef"];
+            kind: components["schemas"]["OutputKind"];
+            title: string;
+            prompt: string;
+            /** @description The agents used, in order. */
+            agents: components["schemas"]["AgentRef"][];
+            /** @description The creations this one was made from. */
+            sources: components["schemas"]["CreationId"][];
+            job_id: components["schemas"]["JobId"];
+            file: components["schemas"]["FileInfo"];
+            /** @description Set when the file is not AI output, e.g. the local procedural generator's placeholders. */
+            generator_notice: string | null;
+            /** @enum {string} */
+            state: "draft" | "published";
+            published_at: components["schemas"]["Timestamp"] | null;
+            /** @description The share link, visible to the author only. */
+            share: components["schemas"]["Share"] | null;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        CreationPage: {
+            data: components["schemas"]["Creation"][];
+            next_cursor: string | null;
+        };
+        Share: {
+            token: string;
+            url: string;
+            file_url: string;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        TokenBalance: {
+            /** @description Tokens you can spend now. */
+            available: number;
+            /** @description Tokens held by running jobs. */
+            held: number;
+        };
+        LedgerEntry: {
+            id: string;
+            /** @enum {string} */
+            kind: "starter_grant" | "purchase" | "hold" | "capture" | "release" | "refund" | "clawback" | "adjustment";
+            /** @description Change to `available` (negative when tokens leave it). */
+            amount: number;
+            /** @description Change to `held`. */
+            held_change: number;
+            available_after: number;
+            /** @description Unique per event (e.g. `job:<id>:hold`, `stripe:<session>`); no event is counted twice. */
+            reference: string;
+            job_id: components["schemas"]["JobId"] | null;
+            description: string;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        LedgerPage: {
+            data: components["schemas"]["LedgerEntry"][];
+            next_cursor: string | null;
+        };
+        Money: {
+            /** @description In the currency's minor unit (cents). */
+            amount: number;
+            currency: string;
+        };
+        TokenPack: {
+            id: string;
+            name: string;
+            tokens: number;
+            price: components["schemas"]["Money"];
+        };
+        TokenPackList: {
+            payments_enabled: boolean;
+            data: components["schemas"]["TokenPack"][];
+        };
+        CreateCheckoutRequest: {
+            pack_id: string;
+            /** Format: uri */
+            success_url?: string;
+            /** Format: uri */
+            cancel_url?: string;
+        };
+        CheckoutSession: {
+            id: string;
+            url: string;
+            pack: components["schemas"]["TokenPack"];
+            expires_at: components["schemas"]["Timestamp"] | null;
+        };
+        Purchase: {
+            session_id: string;
+            pack_id: string;
+            tokens: number;
+            /** @enum {string} */
+            status: "open" | "paid" | "credited" | "expired" | "refunded";
+            credited_at: components["schemas"]["Timestamp"] | null;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        WebhookAck: {
+            received: boolean;
+            /** @description What the event did, e.g. `credited`, `duplicate`, `ignored`. */
+            outcome?: string;
+        };
+        AdminGrantRequest: {
+            handle: components["schemas"]["Handle"];
+            tokens: number;
+            reason: string;
         };
     };
     responses: {
@@ -430,6 +1240,143 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The whole file. */
+        File: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                ETag: components["headers"]["ETag"];
+                "Accept-Ranges"?: "bytes";
+                "Content-Disposition"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        /** @description The requested byte range. */
+        PartialFile: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                ETag: components["headers"]["ETag"];
+                "Content-Range"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        /** @description The client's copy (`If-None-Match`) is current. */
+        NotModified: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The range is outside the file. */
+        RangeNotSatisfiable: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                "Content-Range"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://oto.dev/problems/range_not_satisfiable",
+                 *       "title": "Range not satisfiable",
+                 *       "status": 416,
+                 *       "code": "range_not_satisfiable",
+                 *       "detail": "The file has 1024 bytes; the range starts at 4096.",
+                 *       "request_id": "req_7c1f0a9e2b4d"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description You may not do this (not your resource, or not an admin). */
+        Forbidden: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://oto.dev/problems/forbidden",
+                 *       "title": "Forbidden",
+                 *       "status": 403,
+                 *       "code": "forbidden",
+                 *       "detail": "Only the agent's owner can change it.",
+                 *       "request_id": "req_7c1f0a9e2b4d"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The balance does not cover the price. */
+        InsufficientTokens: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://oto.dev/problems/insufficient_tokens",
+                 *       "title": "Insufficient tokens",
+                 *       "status": 402,
+                 *       "code": "insufficient_tokens",
+                 *       "detail": "This run costs 4 tokens and 2 are available.",
+                 *       "request_id": "req_7c1f0a9e2b4d",
+                 *       "price": 4,
+                 *       "available": 2
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The server has no Stripe keys. */
+        PaymentsNotConfigured: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://oto.dev/problems/payments_not_configured",
+                 *       "title": "Payments not configured",
+                 *       "status": 503,
+                 *       "code": "payments_not_configured",
+                 *       "detail": "This server sells no tokens: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or ask an operator for \"oto admin grant\".",
+                 *       "request_id": "req_7c1f0a9e2b4d"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A payment or generation service did not answer as expected. */
+        UpstreamError: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://oto.dev/problems/upstream_error",
+                 *       "title": "Bad gateway",
+                 *       "status": 502,
+                 *       "code": "upstream_error",
+                 *       "detail": "Stripe did not answer; nothing was charged. Try again.",
+                 *       "request_id": "req_7c1f0a9e2b4d"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /**
@@ -441,6 +1388,14 @@ export interface components {
         Limit: number;
         /** @description The `next_cursor` of the previous page. */
         Cursor: string;
+        AgentIdPath: components["schemas"]["AgentId"];
+        JobIdPath: components["schemas"]["JobId"];
+        CreationIdPath: components["schemas"]["CreationId"];
+        ShareTokenPath: string;
+        /** @description `inline` to open in the browser instead of saving. */
+        Disposition: "attachment" | "inline";
+        /** @description One byte range, e.g. `bytes=0-1023` or `bytes=-500`. */
+        Range: string;
     };
     requestBodies: never;
     headers: {
@@ -454,6 +1409,11 @@ export interface components {
          * @example 30
          */
         RetryAfter: number;
+        /**
+         * @description A strong validator (the content hash).
+         * @example "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+         */
+        ETag: string;
     };
     pathItems: never;
 }
@@ -474,6 +1434,41 @@ export type ApiKey = components['schemas']['ApiKey'];
 export type ApiKeyWithSecret = components['schemas']['ApiKeyWithSecret'];
 export type CreateApiKeyRequest = components['schemas']['CreateApiKeyRequest'];
 export type ApiKeyPage = components['schemas']['ApiKeyPage'];
+export type OutputKind = components['schemas']['OutputKind'];
+export type AgentId = components['schemas']['AgentId'];
+export type JobId = components['schemas']['JobId'];
+export type CreationId = components['schemas']['CreationId'];
+export type AccountRef = components['schemas']['AccountRef'];
+export type AgentProvider = components['schemas']['AgentProvider'];
+export type GenerationParameters = components['schemas']['GenerationParameters'];
+export type HexColor = components['schemas']['HexColor'];
+export type Agent = components['schemas']['Agent'];
+export type CreateAgentRequest = components['schemas']['CreateAgentRequest'];
+export type UpdateAgentRequest = components['schemas']['UpdateAgentRequest'];
+export type AgentPage = components['schemas']['AgentPage'];
+export type AgentRef = components['schemas']['AgentRef'];
+export type GenerationStatus = components['schemas']['GenerationStatus'];
+export type CreateGenerationRequest = components['schemas']['CreateGenerationRequest'];
+export type Quote = components['schemas']['Quote'];
+export type GenerationCost = components['schemas']['GenerationCost'];
+export type GenerationError = components['schemas']['GenerationError'];
+export type Generation = components['schemas']['Generation'];
+export type GenerationPage = components['schemas']['GenerationPage'];
+export type FileInfo = components['schemas']['FileInfo'];
+export type Creation = components['schemas']['Creation'];
+export type CreationPage = components['schemas']['CreationPage'];
+export type Share = components['schemas']['Share'];
+export type TokenBalance = components['schemas']['TokenBalance'];
+export type LedgerEntry = components['schemas']['LedgerEntry'];
+export type LedgerPage = components['schemas']['LedgerPage'];
+export type Money = components['schemas']['Money'];
+export type TokenPack = components['schemas']['TokenPack'];
+export type TokenPackList = components['schemas']['TokenPackList'];
+export type CreateCheckoutRequest = components['schemas']['CreateCheckoutRequest'];
+export type CheckoutSession = components['schemas']['CheckoutSession'];
+export type Purchase = components['schemas']['Purchase'];
+export type WebhookAck = components['schemas']['WebhookAck'];
+export type AdminGrantRequest = components['schemas']['AdminGrantRequest'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponseNotFound = components['responses']['NotFound'];
@@ -482,11 +1477,26 @@ export type ResponsePayloadTooLarge = components['responses']['PayloadTooLarge']
 export type ResponseUnsupportedMediaType = components['responses']['UnsupportedMediaType'];
 export type ResponseRateLimited = components['responses']['RateLimited'];
 export type ResponseNotReady = components['responses']['NotReady'];
+export type ResponseFile = components['responses']['File'];
+export type ResponsePartialFile = components['responses']['PartialFile'];
+export type ResponseNotModified = components['responses']['NotModified'];
+export type ResponseRangeNotSatisfiable = components['responses']['RangeNotSatisfiable'];
+export type ResponseForbidden = components['responses']['Forbidden'];
+export type ResponseInsufficientTokens = components['responses']['InsufficientTokens'];
+export type ResponsePaymentsNotConfigured = components['responses']['PaymentsNotConfigured'];
+export type ResponseUpstreamError = components['responses']['UpstreamError'];
 export type ParameterIdempotencyKey = components['parameters']['IdempotencyKey'];
 export type ParameterLimit = components['parameters']['Limit'];
 export type ParameterCursor = components['parameters']['Cursor'];
+export type ParameterAgentIdPath = components['parameters']['AgentIdPath'];
+export type ParameterJobIdPath = components['parameters']['JobIdPath'];
+export type ParameterCreationIdPath = components['parameters']['CreationIdPath'];
+export type ParameterShareTokenPath = components['parameters']['ShareTokenPath'];
+export type ParameterDisposition = components['parameters']['Disposition'];
+export type ParameterRange = components['parameters']['Range'];
 export type HeaderRequestId = components['headers']['RequestId'];
 export type HeaderRetryAfter = components['headers']['RetryAfter'];
+export type HeaderETag = components['headers']['ETag'];
 export type $defs = Record<string, never>;
 export interface operations {
     getHealth: {
@@ -839,6 +1849,1042 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    listAgents: {
+        parameters: {
+            query?: {
+                /** @description `me` or an account handle. */
+                owner?: string;
+                kind?: components["schemas"]["OutputKind"];
+                /** @description With `owner=me`, include archived agents. */
+                include_archived?: boolean;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of agents. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    createAgent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the POST safe to retry; see the conventions above.
+                 * @example 2f1c7b0e-8f3a-4d6b-9a51-0c2e3d4f5a6b
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Ink sketcher",
+                 *       "description": "Pen-and-ink sketches of anything.",
+                 *       "kind": "image",
+                 *       "prompt_template": "a pen and ink sketch of {{prompt}}",
+                 *       "default_parameters": {
+                 *         "width": 768,
+                 *         "height": 512
+                 *       },
+                 *       "color": "#d4a017",
+                 *       "cost_tokens": 4
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateAgentRequest"];
+            };
+        };
+        responses: {
+            /** @description The agent was created. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: components["parameters"]["AgentIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agent. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    updateAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: components["parameters"]["AgentIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Pen-and-ink sketches, now wider.",
+                 *       "default_parameters": {
+                 *         "width": 1024,
+                 *         "height": 512
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateAgentRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated agent. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    archiveAgent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the POST safe to retry; see the conventions above.
+                 * @example 2f1c7b0e-8f3a-4d6b-9a51-0c2e3d4f5a6b
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                agent_id: components["parameters"]["AgentIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archived agent. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Agent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    quoteGeneration: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the POST safe to retry; see the conventions above.
+                 * @example 2f1c7b0e-8f3a-4d6b-9a51-0c2e3d4f5a6b
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "agent_id": "ag_01jd3x9v6q8r5m2k7n4p0w1z3y",
+                 *       "prompt": "a lighthouse in a storm"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateGenerationRequest"];
+            };
+        };
+        responses: {
+            /** @description The price. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "tokens": 4,
+                     *       "available": 46,
+                     *       "sufficient": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Quote"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    listGenerations: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["GenerationStatus"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of generations. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    createGeneration: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the POST safe to retry; see the conventions above.
+                 * @example 2f1c7b0e-8f3a-4d6b-9a51-0c2e3d4f5a6b
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description `wait=N` (1–60): wait up to N seconds for the job to end. */
+                Prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "agent_id": "ag_01jd3x9v6q8r5m2k7n4p0w1z3y",
+                 *       "prompt": "a lighthouse in a storm",
+                 *       "parameters": {
+                 *         "width": 512,
+                 *         "height": 512
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateGenerationRequest"];
+            };
+        };
+        responses: {
+            /** @description The job ended within the `Prefer` wait. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Generation"];
+                };
+            };
+            /** @description The job is queued or running. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    /** @description The job's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Generation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            402: components["responses"]["InsufficientTokens"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getGeneration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["JobIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Generation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    cancelGeneration: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the POST safe to retry; see the conventions above.
+                 * @example 2f1c7b0e-8f3a-4d6b-9a51-0c2e3d4f5a6b
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                job_id: components["parameters"]["JobIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job, canceled (or already ended). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Generation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    streamGenerationEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["JobIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example event: generation
+                     *     data: {"id":"job_01jd3x9v6q8r5m2k7n4p0w1z3y","status":"running"}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    listCreations: {
+        parameters: {
+            query?: {
+                state?: "draft" | "published";
+                kind?: components["schemas"]["OutputKind"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of creations. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreationPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getCreation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The creation. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Creation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    downloadCreation: {
+        parameters: {
+            query?: {
+                /** @description `inline` to open in the browser instead of saving. */
+                disposition?: components["parameters"]["Disposition"];
+            };
+            header?: {
+                /** @description One byte range, e.g. `bytes=0-1023` or `bytes=-500`. */
+                Range?: components["parameters"]["Range"];
+            };
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["File"];
+            206: components["responses"]["PartialFile"];
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            416: components["responses"]["RangeNotSatisfiable"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getCreationThumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thumbnail. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    publishCreation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the POST safe to retry; see the conventions above.
+                 * @example 2f1c7b0e-8f3a-4d6b-9a51-0c2e3d4f5a6b
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The published creation. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Creation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    unpublishCreation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the POST safe to retry; see the conventions above.
+                 * @example 2f1c7b0e-8f3a-4d6b-9a51-0c2e3d4f5a6b
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The creation, a draft again. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Creation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    shareCreation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the POST safe to retry; see the conventions above.
+                 * @example 2f1c7b0e-8f3a-4d6b-9a51-0c2e3d4f5a6b
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The share link. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "token": "s_3kPq9vX2mT8rY1wZ5nB7cD4fG6hJ0lA",
+                     *       "url": "http://127.0.0.1:4000/v1/shared/s_3kPq9vX2mT8rY1wZ5nB7cD4fG6hJ0lA",
+                     *       "file_url": "http://127.0.0.1:4000/v1/shared/s_3kPq9vX2mT8rY1wZ5nB7cD4fG6hJ0lA/file",
+                     *       "created_at": "2026-11-26T10:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Share"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    revokeShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The creation, no longer shared. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Creation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getSharedCreation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_token: components["parameters"]["ShareTokenPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The creation. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Creation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    downloadSharedCreation: {
+        parameters: {
+            query?: {
+                /** @description `inline` to open in the browser instead of saving. */
+                disposition?: components["parameters"]["Disposition"];
+            };
+            header?: {
+                /** @description One byte range, e.g. `bytes=0-1023` or `bytes=-500`. */
+                Range?: components["parameters"]["Range"];
+            };
+            path: {
+                share_token: components["parameters"]["ShareTokenPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["File"];
+            206: components["responses"]["PartialFile"];
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            416: components["responses"]["RangeNotSatisfiable"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getTokenBalance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The balance. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "available": 46,
+                     *       "held": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenBalance"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    listTokenHistory: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of ledger entries. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    listTokenPacks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The packs. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "payments_enabled": true,
+                     *       "data": [
+                     *         {
+                     *           "id": "starter",
+                     *           "name": "Starter pack",
+                     *           "tokens": 100,
+                     *           "price": {
+                     *             "amount": 500,
+                     *             "currency": "eur"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenPackList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    createCheckout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the POST safe to retry; see the conventions above.
+                 * @example 2f1c7b0e-8f3a-4d6b-9a51-0c2e3d4f5a6b
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "pack_id": "starter"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateCheckoutRequest"];
+            };
+        };
+        responses: {
+            /** @description The checkout session. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cs_test_a1b2c3",
+                     *       "url": "https://checkout.stripe.com/c/pay/cs_test_a1b2c3",
+                     *       "pack": {
+                     *         "id": "starter",
+                     *         "name": "Starter pack",
+                     *         "tokens": 100,
+                     *         "price": {
+                     *           "amount": 500,
+                     *           "currency": "eur"
+                     *         }
+                     *       },
+                     *       "expires_at": "2026-11-27T10:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CheckoutSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            502: components["responses"]["UpstreamError"];
+            503: components["responses"]["PaymentsNotConfigured"];
+        };
+    };
+    getCheckout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Checkout Session id. */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The purchase. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Purchase"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    stripeWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Stripe's signature of the raw body. Missing or not matching → `400 invalid_signature`. */
+                "Stripe-Signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The event was received. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "received": true,
+                     *       "outcome": "credited"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["PaymentsNotConfigured"];
+        };
+    };
+    runpodWebhook: {
+        parameters: {
+            query: {
+                /** @description The per-job token. */
+                t: string;
+            };
+            header?: never;
+            path: {
+                job_id: components["parameters"]["JobIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Received. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    adminGrantTokens: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the POST safe to retry; see the conventions above.
+                 * @example 2f1c7b0e-8f3a-4d6b-9a51-0c2e3d4f5a6b
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "handle": "ada",
+                 *       "tokens": 100,
+                 *       "reason": "conference demo"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdminGrantRequest"];
+            };
+        };
+        responses: {
+            /** @description The ledger entry. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            402: components["responses"]["InsufficientTokens"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
         };
     };
