@@ -8,16 +8,18 @@ import { readMigrations } from "./db/migrations.js";
 import { openDatabase } from "./db/open.js";
 import type { Db } from "./db/types.js";
 import { frameworkErrors, installErrorHandling } from "./errors.js";
+import { GenerationSystem, type GenerationOptions } from "./generation/jobs/index.js";
 import { createHandlers } from "./handlers/index.js";
 import type { ServiceHandlers } from "./handlers/types.js";
 import { Idempotency } from "./idempotency.js";
 import { serverVersion } from "./paths.js";
 import { ApiError } from "./problems.js";
 import { genReqId } from "./requestId.js";
+import { FileStore } from "./storage/files.js";
 import { HELMET_OPTIONS, helmetHeaders } from "./securityHeaders.js";
 import { ResponseChecker, type ResponseViolation } from "./responseCheck.js";
 import { operationResolver } from "./routes.js";
-import { loadSpec } from "./spec.js";
+import { loadSpec, responseOnlyMediaTypes } from "./spec.js";
 import { requestValidatorCompiler } from "./validation.js";
 import { registerWebRoutes } from "./web.js";
 
@@ -27,6 +29,10 @@ declare module "fastify" {
     db: Db;
     /** The settings the app was built with. */
     otoConfig: ServerConfig;
+    /** Content-addressed storage of creation files (closed when the app closes). */
+    files: FileStore;
+    /** Generation jobs: runner, sweeper, event hub (stopped when the app closes). */
+    generation: GenerationSystem;
     /** Responses that did not follow openapi.yaml (only recorded when config.checkResponses is on). */
     responseViolations: ResponseViolation[];
   }
@@ -37,6 +43,8 @@ export interface BuildOptions {
   handlers?: Partial<ServiceHandlers>;
   /** Where the JSON log lines go (stdout by default). */
   logStream?: { write(line: string): void };
+  /** Generation job knobs (tests: poll intervals, sweep interval, a simulated local delay…). */
+  generation?: GenerationOptions;
 }
 
 /** The Fastify app, ready to listen: database opened and migrated, routes from openapi.yaml. */
@@ -45,7 +53,9 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   const migrations = readMigrations();
   const db = await openDatabase(config, migrations);
   let app: FastifyInstance | undefined;
+  let files: FileStore | undefined;
   try {
+    files = await FileStore.open(config);
 
     app = Fastify({
       logger: { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
@@ -60,15 +70,19 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     });
     app.decorate("db", db);
     app.decorate("otoConfig", config);
+    app.decorate("files", files);
     app.decorateRequest("otoAuth", null);
     app.setValidatorCompiler(requestValidatorCompiler());
     // Only JSON bodies: any other content type answers 415.
     app.removeContentTypeParser("text/plain");
-    // The spec names application/problem+json (for answers); as a request body it is refused like
-    // any other non-JSON type. Declaring it also keeps the glue from warning about a missing parser.
-    app.addContentTypeParser("application/problem+json", (_request, _payload, done) => {
-      done(new ApiError(415, "unsupported_media_type", "Send the body as application/json, not application/problem+json."), undefined);
-    });
+    // The spec names answer types (problem+json, files, event streams); as a request body each is
+    // refused like any other non-JSON type. Declaring them also keeps the glue from warning about a
+    // missing parser for each.
+    for (const mediaType of responseOnlyMediaTypes(spec)) {
+      app.addContentTypeParser(mediaType, (_request, _payload, done) => {
+        done(new ApiError(415, "unsupported_media_type", `Send the body as application/json, not ${mediaType}.`), undefined);
+      });
+    }
 
     // Every answer (API, errors, pages) carries its request id and helmet's security headers.
     const securityHeaders = helmetHeaders(HELMET_OPTIONS);
@@ -104,9 +118,9 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     if (config.corsOrigins.length > 0) {
       await app.register(fastifyCors, {
         origin: config.corsOrigins,
-        methods: ["GET", "POST", "DELETE"],
+        methods: ["GET", "POST", "PATCH", "DELETE"],
         allowedHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
-        exposedHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed"],
+        exposedHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed", "Location", "Preference-Applied"],
         maxAge: 600,
       });
     }
@@ -114,6 +128,16 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
 
     const authenticator = new Authenticator(db);
     const idempotency = new Idempotency(db, app.log);
+    const server = app.server;
+    const generation = new GenerationSystem(
+      { db, files, config, log: app.log, listeningUrl: () => listeningUrl(server, config.host) },
+      options.generation,
+    );
+    app.decorate("generation", generation);
+    // Before the server stops accepting: event streams end, runs stop (resumed by the next start).
+    app.addHook("preClose", async () => {
+      await generation.close();
+    });
     const handlers: ServiceHandlers = {
       ...createHandlers({
         db,
@@ -122,6 +146,12 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
         migrationCount: migrations.length,
         adminHandles: config.adminHandles,
         authenticator,
+        files,
+        publicUrl: config.publicUrl,
+        starterTokens: config.starterTokens,
+        stripe: config.stripe,
+        tokenPacks: config.tokenPacks,
+        generation,
       }),
       ...options.handlers,
     };
@@ -141,12 +171,22 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     app.addHook("onClose", async () => {
       await idempotency.close();
       await db.close();
+      await files?.close();
     });
     await app.ready();
+    await generation.start();
     return app;
   } catch (err) {
     if (app) await app.close().catch(() => {});
     await db.close().catch(() => {});
+    await files?.close().catch(() => {});
     throw err;
   }
+}
+
+/** http://host:port of a listening server (undefined before it listens). */
+function listeningUrl(server: import("node:http").Server, host: string): string | undefined {
+  const address = server.address();
+  if (address === null || typeof address !== "object") return undefined;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
 }

@@ -69,6 +69,14 @@ export class Authenticator {
     return auth;
   }
 
+  /**
+   * For operations open to anonymous callers: null without an Authorization header, otherwise the same
+   * checks as authenticate() (a bad or revoked key is refused, never silently treated as anonymous).
+   */
+  async authenticateOptional(authorization: string | undefined): Promise<AuthContext | null> {
+    return authorization === undefined ? null : this.authenticate(authorization);
+  }
+
   /** Drops the cached verification of a key (call when it is revoked). */
   forgetKey(keyId: string): void {
     for (const [hash, entry] of this.cache) {

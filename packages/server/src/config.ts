@@ -22,7 +22,45 @@ export interface ServerConfig {
   adminHandles: string[];
   /** Check every response against the spec and turn an off-spec one into a 500 (development and tests). */
   checkResponses: boolean;
+  /** The server's address as clients reach it (share links, webhook URLs); default http://host:port. */
+  publicUrl?: string | undefined;
+  /** Where creation files are stored (content-addressed); default <dataDir>/files, a temp folder in memory mode. */
+  filesDir?: string | undefined;
+  /** Largest output file a provider may return, in bytes. */
+  maxOutputBytes: number;
+  /** Tokens granted to each new account. */
+  starterTokens: number;
+  /** A job not ended after this many seconds is timed out and its hold released. */
+  jobTimeoutS: number;
+  runpod: {
+    apiKey?: string | undefined;
+    /** RunPod's serverless API (tests point it at a local server). */
+    apiBase: string;
+    /** Hosts a RunPod worker may return output URLs on. */
+    outputHosts: string[];
+  };
+  stripe: {
+    secretKey?: string | undefined;
+    webhookSecret?: string | undefined;
+    /** Stripe's API (tests point it at a local server that speaks the endpoints used). */
+    apiBase?: string | undefined;
+  };
+  /** Token packs on sale: JSON array of {id, name, tokens, price: {amount, currency}}. */
+  tokenPacks: TokenPackConfig[];
 }
+
+export interface TokenPackConfig {
+  id: string;
+  name: string;
+  tokens: number;
+  price: { amount: number; currency: string };
+}
+
+export const DEFAULT_TOKEN_PACKS: TokenPackConfig[] = [
+  { id: "starter", name: "Starter pack", tokens: 100, price: { amount: 500, currency: "eur" } },
+  { id: "creator", name: "Creator pack", tokens: 500, price: { amount: 2000, currency: "eur" } },
+  { id: "studio", name: "Studio pack", tokens: 2000, price: { amount: 6000, currency: "eur" } },
+];
 
 export class ConfigError extends Error {
   constructor(
@@ -82,6 +120,44 @@ const envSchema = z.object({
   OTO_TRUST_PROXY: boolean.default(false),
   OTO_ADMIN_HANDLES: commaList.transform((l) => l.map((h) => h.toLowerCase())).default([]),
   OTO_CHECK_RESPONSES: boolean.optional(),
+  OTO_PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s?#]+$/, { error: "must be an http(s) URL without query" }).optional(),
+  OTO_FILES_DIR: z.string().optional(),
+  OTO_MAX_OUTPUT_BYTES: integer(1024, 2 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+  OTO_STARTER_TOKENS: integer(0, 1_000_000).default(50),
+  OTO_JOB_TIMEOUT_S: integer(5, 7 * 24 * 3600).default(900),
+  RUNPOD_API_KEY: z.string().optional(),
+  RUNPOD_API_BASE: z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http(s) URL" }).default("https://api.runpod.ai/v2"),
+  OTO_RUNPOD_OUTPUT_HOSTS: commaList.default([]),
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_\S+$/, { error: "must be a Stripe secret key (sk_… or rk_…)" }).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\S+$/, { error: "must be a Stripe webhook signing secret (whsec_…)" }).optional(),
+  STRIPE_API_BASE: z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http(s) URL" }).optional(),
+  OTO_TOKEN_PACKS: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be a JSON array of packs" });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z
+        .array(
+          z.object({
+            id: z.string().regex(/^[a-z0-9_-]{1,32}$/, { error: "needs pack ids of 1-32 characters a-z, 0-9, _ or -" }),
+            name: z.string().min(1).max(80, { error: "needs pack names of 1-80 characters" }),
+            tokens: z.number().int().min(1, { error: "needs a whole number of tokens, at least 1, per pack" }),
+            price: z.object({
+              amount: z.number().int().min(0, { error: "needs prices in whole minor units (cents), at least 0" }),
+              currency: z.string().regex(/^[a-z]{3}$/, { error: "needs lowercase ISO currency codes like eur" }),
+            }),
+          }),
+          { error: "must be a JSON array of {id, name, tokens, price: {amount, currency}}" },
+        )
+        .min(1, { error: "must list at least one pack" }),
+    )
+    .optional(),
   NODE_ENV: z.string().optional(),
 });
 
@@ -114,5 +190,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     trustProxy: e.OTO_TRUST_PROXY,
     adminHandles: e.OTO_ADMIN_HANDLES,
     checkResponses: e.OTO_CHECK_RESPONSES ?? e.NODE_ENV !== "production",
+    publicUrl: e.OTO_PUBLIC_URL?.replace(/\/+$/, ""),
+    filesDir: e.OTO_FILES_DIR === undefined ? undefined : path.resolve(e.OTO_FILES_DIR),
+    maxOutputBytes: e.OTO_MAX_OUTPUT_BYTES,
+    starterTokens: e.OTO_STARTER_TOKENS,
+    jobTimeoutS: e.OTO_JOB_TIMEOUT_S,
+    runpod: { apiKey: e.RUNPOD_API_KEY, apiBase: e.RUNPOD_API_BASE.replace(/\/+$/, ""), outputHosts: e.OTO_RUNPOD_OUTPUT_HOSTS },
+    stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBase: e.STRIPE_API_BASE },
+    tokenPacks: e.OTO_TOKEN_PACKS ?? DEFAULT_TOKEN_PACKS,
   };
 }

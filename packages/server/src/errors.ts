@@ -53,6 +53,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
         requestId: request.id,
         ...(error.errors ? { errors: error.errors } : {}),
         ...(error.retryAfterS !== undefined ? { retryAfterS: error.retryAfterS } : {}),
+        ...(error.price !== undefined ? { price: error.price } : {}),
+        ...(error.available !== undefined ? { available: error.available } : {}),
       }),
     );
 }

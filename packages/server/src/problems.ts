@@ -19,6 +19,12 @@ const TITLES: Record<ErrorCode, string> = {
   rate_limited: "Too many requests",
   not_ready: "Service unavailable",
   internal_error: "Internal server error",
+  insufficient_tokens: "Insufficient tokens",
+  invalid_state: "Conflict",
+  range_not_satisfiable: "Range not satisfiable",
+  invalid_signature: "Invalid signature",
+  payments_not_configured: "Payments not configured",
+  upstream_error: "Bad gateway",
 };
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json; charset=utf-8";
@@ -33,18 +39,29 @@ export class ApiError extends Error {
   readonly errors: FieldError[] | undefined;
   readonly retryAfterS: number | undefined;
   readonly headers: Record<string, string>;
+  /** With insufficient_tokens: what the run costs and the tokens available now. */
+  readonly price: number | undefined;
+  readonly available: number | undefined;
 
   constructor(
     readonly statusCode: number,
     readonly code: ErrorCode,
     detail: string,
-    extra: { errors?: FieldError[]; retryAfterS?: number; headers?: Record<string, string> } = {},
+    extra: {
+      errors?: FieldError[];
+      retryAfterS?: number;
+      headers?: Record<string, string>;
+      price?: number;
+      available?: number;
+    } = {},
   ) {
     super(detail);
     this.name = "ApiError";
     this.errors = extra.errors;
     this.retryAfterS = extra.retryAfterS;
     this.headers = extra.headers ?? {};
+    this.price = extra.price;
+    this.available = extra.available;
   }
 }
 
@@ -52,7 +69,14 @@ export function problemDocument(
   status: number,
   code: ErrorCode,
   detail: string,
-  context: { instance: string; requestId: string; errors?: FieldError[]; retryAfterS?: number },
+  context: {
+    instance: string;
+    requestId: string;
+    errors?: FieldError[];
+    retryAfterS?: number;
+    price?: number;
+    available?: number;
+  },
 ): Problem {
   const problem: Problem = {
     type: `https://oto.dev/problems/${code}`,
@@ -65,6 +89,8 @@ export function problemDocument(
   };
   if (context.errors !== undefined) problem.errors = context.errors;
   if (context.retryAfterS !== undefined) problem.retry_after_s = context.retryAfterS;
+  if (context.price !== undefined) problem.price = context.price;
+  if (context.available !== undefined) problem.available = context.available;
   return problem;
 }
 

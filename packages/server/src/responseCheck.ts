@@ -18,6 +18,38 @@ export interface ResponseViolation {
 const INFRASTRUCTURE_STATUSES = new Set([405, 413, 415]);
 const PROBLEM_POINTER = "#/components/schemas/Problem";
 const checked = Symbol("oto.responseChecked");
+// Headers describing a file body; dropped when an off-spec file answer is replaced by a problem document.
+const FILE_HEADERS = ["content-length", "content-range", "content-disposition", "etag", "accept-ranges", "cache-control"];
+
+function resolve(document: unknown, pointer: string): unknown {
+  let node: unknown = document;
+  for (const raw of pointer.replace(/^#\//, "").split("/")) {
+    node = (node as Record<string, unknown> | undefined)?.[raw.replace(/~1/g, "/").replace(/~0/g, "~")];
+  }
+  return node;
+}
+
+/** Follows $refs; answers the pointer of the object finally reached. */
+function deref(document: unknown, pointer: string): string {
+  for (let i = 0; i < 10; i++) {
+    const ref = (resolve(document, pointer) as { $ref?: unknown } | undefined)?.$ref;
+    if (typeof ref !== "string") break;
+    pointer = ref;
+  }
+  return pointer;
+}
+
+const escapePointer = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
+
+/** A body sent as is (file stream, bytes) or no body at all, rather than a JSON document. */
+function isRawPayload(payload: unknown): boolean {
+  return (
+    payload === undefined ||
+    payload === null ||
+    payload instanceof Uint8Array ||
+    typeof (payload as { pipe?: unknown }).pipe === "function"
+  );
+}
 
 /**
  * Checks responses against openapi.yaml: status declared for the operation, content type declared
@@ -30,8 +62,23 @@ export class ResponseChecker {
   private readonly ajv = createAjv({ coerceTypes: false, useDefaults: false });
   private readonly validators = new Map<string, ValidateFunction>();
 
+  /**
+   * Operations answering files (a `format: binary` body somewhere): their bodies are streams or bytes,
+   * checked by status, media type and headers instead of a JSON schema.
+   */
+  private readonly binaryOperations = new Set<string>();
+
   constructor(private readonly spec: LoadedSpec) {
     this.ajv.addSchema(spec.document as object, "openapi");
+    for (const operation of spec.operations.values()) {
+      const pointers = Object.values(operation.responses).flatMap((byType) => Object.values(byType));
+      if (pointers.some((pointer) => this.isBinarySchema(pointer))) this.binaryOperations.add(operation.operationId);
+    }
+  }
+
+  private isBinarySchema(pointer: string): boolean {
+    const schema = resolve(this.spec.document, deref(this.spec.document, pointer)) as { format?: unknown } | undefined;
+    return schema?.format === "binary";
   }
 
   private validator(pointer: string): ValidateFunction {
@@ -69,6 +116,61 @@ export class ResponseChecker {
     return this.validate(pointer, body);
   }
 
+  /**
+   * A file (stream or bytes) or empty answer of an operation that declares binary bodies: the status must
+   * be declared; a declared `application/octet-stream` binary body stands for the file's own media type
+   * (so any type is accepted), other declared types must match; a response declared without content
+   * (304) must have no body.
+   */
+  checkRaw(operationId: string, status: number, contentType: string, empty: boolean): string[] {
+    const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
+    const operation = this.spec.operations.get(operationId);
+    if (!operation) return [];
+    const declared =
+      operation.responses[String(status)] ?? operation.responses[`${String(status)[0]}XX`] ?? operation.responses.default;
+    if (!declared) return [`status ${status} is not declared for ${operationId}`];
+    const allowed = Object.keys(declared);
+    if (allowed.length === 0) return empty ? [] : [`status ${status} of ${operationId} must have no body`];
+    if (mediaType === "") return [`no content type for ${operationId} ${status}`];
+    const pointer = declared[mediaType] ?? declared["application/octet-stream"];
+    if (pointer === undefined || !this.isBinarySchema(pointer)) {
+      return [`content type ${mediaType} is not declared as a file for ${operationId} ${status} (${allowed.join(", ")})`];
+    }
+    return [];
+  }
+
+  /**
+   * For operations answering files, every header the spec declares for the response must be sent and
+   * match its schema (ETag, Content-Range, Accept-Ranges, Content-Disposition…): for files the headers
+   * are the contract.
+   */
+  checkHeaders(operationId: string, status: number, headers: Record<string, unknown>): string[] {
+    const operation = this.spec.operations.get(operationId);
+    if (!operation || !this.binaryOperations.has(operationId)) return [];
+    const responses = `#/paths/${escapePointer(operation.path)}/${operation.method.toLowerCase()}/responses`;
+    const key = [String(status), `${String(status)[0]}XX`, "default"].find(
+      (k) => resolve(this.spec.document, `${responses}/${escapePointer(k)}`) !== undefined,
+    );
+    if (key === undefined) return [];
+    const response = deref(this.spec.document, `${responses}/${escapePointer(key)}`);
+    const declared = (resolve(this.spec.document, `${response}/headers`) ?? {}) as Record<string, unknown>;
+    const problems: string[] = [];
+    for (const name of Object.keys(declared)) {
+      const value = headers[name.toLowerCase()];
+      if (value === undefined) {
+        problems.push(`header ${name} is missing`);
+        continue;
+      }
+      const header = deref(this.spec.document, `${response}/headers/${escapePointer(name)}`);
+      const schema = resolve(this.spec.document, `${header}/schema`) as { type?: unknown } | undefined;
+      if (!schema) continue;
+      const text = String(value);
+      const typed = schema.type === "integer" || schema.type === "number" ? Number(text) : text;
+      problems.push(...this.validate(`${header}/schema`, typed).map((p) => p.replace(/^body/, `header ${name}`)));
+    }
+    return problems;
+  }
+
   private validate(pointer: string, body: unknown): string[] {
     const validate = this.validator(pointer);
     if (validate(body)) return [];
@@ -77,26 +179,31 @@ export class ResponseChecker {
 
   /** Adds the hooks that check every response of the app. */
   install(app: FastifyInstance): void {
+    const operationOf = (request: FastifyRequest) =>
+      (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
+
     const inspect = (request: FastifyRequest, reply: FastifyReply, body: unknown) => {
-      const operationId = (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
+      const operationId = operationOf(request);
       const contentType = String(reply.getHeader("content-type") ?? "");
-      const problems = this.check(operationId, reply.statusCode, contentType, body);
+      const problems = [
+        ...this.check(operationId, reply.statusCode, contentType, body),
+        ...(operationId === undefined ? [] : this.checkHeaders(operationId, reply.statusCode, reply.getHeaders())),
+      ];
+      return problems.length === 0 ? undefined : this.replaceWithProblem(request, reply, body, problems);
+    };
+
+    // Files and empty answers (304) of operations declaring binary bodies: never serialized, so checked here.
+    const inspectRaw = (request: FastifyRequest, reply: FastifyReply, operationId: string, payload: unknown) => {
+      const contentType = String(reply.getHeader("content-type") ?? "");
+      const empty = payload === undefined || payload === null || (payload instanceof Uint8Array && payload.byteLength === 0);
+      const problems = [
+        ...this.checkRaw(operationId, reply.statusCode, contentType, empty),
+        ...this.checkHeaders(operationId, reply.statusCode, reply.getHeaders()),
+      ];
       if (problems.length === 0) return undefined;
-      const violation: ResponseViolation = {
-        method: request.method,
-        url: request.url,
-        operationId,
-        status: reply.statusCode,
-        contentType,
-        problems,
-      };
-      this.violations.push(violation);
-      request.log.error({ violation, body }, "response does not follow openapi.yaml");
-      reply.code(500).header("content-type", PROBLEM_CONTENT_TYPE);
-      return problemDocument(500, "internal_error", "The server produced a response that does not follow its API spec.", {
-        instance: request.url.split("?")[0]!,
-        requestId: request.id,
-      });
+      (payload as { destroy?: () => void } | undefined)?.destroy?.();
+      for (const name of FILE_HEADERS) reply.removeHeader(name);
+      return this.replaceWithProblem(request, reply, "(file body)", problems);
     };
 
     app.addHook("preSerialization", async (request, reply, payload) => {
@@ -104,9 +211,14 @@ export class ResponseChecker {
       return inspect(request, reply, payload) ?? payload;
     });
 
-    // Bodies sent as ready-made strings (idempotent replays) skip preSerialization.
+    // Bodies sent as ready-made strings (idempotent replays) skip preSerialization, and so do files.
     app.addHook("onSend", async (request, reply, payload) => {
       if ((request as unknown as Record<symbol, boolean>)[checked]) return payload;
+      const operationId = operationOf(request);
+      if (operationId !== undefined && this.binaryOperations.has(operationId) && isRawPayload(payload)) {
+        const replaced = inspectRaw(request, reply, operationId, payload);
+        return replaced === undefined ? payload : JSON.stringify(replaced);
+      }
       if (typeof payload !== "string" || !/json/i.test(String(reply.getHeader("content-type") ?? ""))) return payload;
       let body: unknown;
       try {
@@ -116,6 +228,25 @@ export class ResponseChecker {
       }
       const replaced = inspect(request, reply, body);
       return replaced === undefined ? payload : JSON.stringify(replaced);
+    });
+  }
+
+  /** Records the violation and answers the 500 problem document that replaces the off-spec response. */
+  private replaceWithProblem(request: FastifyRequest, reply: FastifyReply, body: unknown, problems: string[]) {
+    const violation: ResponseViolation = {
+      method: request.method,
+      url: request.url,
+      operationId: (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId,
+      status: reply.statusCode,
+      contentType: String(reply.getHeader("content-type") ?? ""),
+      problems,
+    };
+    this.violations.push(violation);
+    request.log.error({ violation, body }, "response does not follow openapi.yaml");
+    reply.code(500).header("content-type", PROBLEM_CONTENT_TYPE);
+    return problemDocument(500, "internal_error", "The server produced a response that does not follow its API spec.", {
+      instance: request.url.split("?")[0]!,
+      requestId: request.id,
     });
   }
 }

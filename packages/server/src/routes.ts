@@ -13,11 +13,12 @@ import type { HandlerInput, OperationId, ServiceHandlers } from "./handlers/type
 import type { Idempotency } from "./idempotency.js";
 import { ApiError } from "./problems.js";
 import { authRateLimit } from "./rateLimit.js";
+import { captureRawBody } from "./rawBody.js";
 import type { LoadedSpec } from "./spec.js";
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** The caller, on operations secured by bearerAuth. */
+    /** The caller, on operations secured by bearerAuth (null when an optional key was not sent). */
     otoAuth: AuthContext | null;
   }
 }
@@ -25,6 +26,8 @@ declare module "fastify" {
 type AnyHandler = (input: HandlerInput<OperationId>) => Promise<{ status: number; body: unknown }>;
 
 const RATE_LIMITED_OPERATIONS = new Set(["register", "login"]);
+// Operations that verify a signature over the exact bytes of their body (request.rawBody).
+const RAW_BODY_OPERATIONS = new Set(["stripeWebhook"]);
 
 export interface RouteDeps {
   app: FastifyInstance;
@@ -33,6 +36,18 @@ export interface RouteDeps {
   authenticator: Authenticator;
   idempotency: Idempotency;
   authRateLimit: number;
+}
+
+/**
+ * How an operation authenticates, from its `security` requirements (alternatives):
+ * - `[{bearerAuth: []}]` → required: no valid key, 401;
+ * - `[{}, {bearerAuth: []}]` → optional: anonymous without an Authorization header, the key's account with
+ *   one (a bad key is still 401, so a client never believes it acted as itself when it did not);
+ * - `[]` → none: the Authorization header is not even read (share links, webhooks).
+ */
+export function authMode(security: Array<Record<string, string[]>>): "required" | "optional" | "none" {
+  if (!security.some((requirement) => "bearerAuth" in requirement)) return "none";
+  return security.some((requirement) => Object.keys(requirement).length === 0) ? "optional" : "required";
 }
 
 /**
@@ -46,6 +61,9 @@ export interface RouteDeps {
 export function operationResolver(deps: RouteDeps) {
   const authenticate: onRequestAsyncHookHandler = async (request) => {
     request.otoAuth = await deps.authenticator.authenticate(request.headers.authorization);
+  };
+  const authenticateIfSent: onRequestAsyncHookHandler = async (request) => {
+    request.otoAuth = await deps.authenticator.authenticateOptional(request.headers.authorization);
   };
 
   const requireBody: preValidationAsyncHookHandler = async (request) => {
@@ -66,7 +84,9 @@ export function operationResolver(deps: RouteDeps) {
     const preHandler: preHandlerAsyncHookHandler[] = [];
     const onSend: onSendAsyncHookHandler[] = [];
 
-    if (operation.security.some((requirement) => "bearerAuth" in requirement)) onRequest.push(authenticate);
+    const auth = authMode(operation.security);
+    if (auth === "required") onRequest.push(authenticate);
+    if (auth === "optional") onRequest.push(authenticateIfSent);
     if (operation.hasJsonBody) preValidation.push(requireBody);
     if (RATE_LIMITED_OPERATIONS.has(operationId)) {
       preHandler.push(authRateLimit(deps.app, operationId, deps.authRateLimit));
@@ -79,6 +99,7 @@ export function operationResolver(deps: RouteDeps) {
 
     return {
       ...(onRequest.length > 0 ? { onRequest } : {}),
+      ...(RAW_BODY_OPERATIONS.has(operationId) ? { preParsing: [captureRawBody] } : {}),
       ...(preValidation.length > 0 ? { preValidation } : {}),
       ...(preHandler.length > 0 ? { preHandler } : {}),
       ...(onSend.length > 0 ? { onSend } : {}),

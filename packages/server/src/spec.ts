@@ -98,3 +98,13 @@ export function loadSpec(): LoadedSpec {
   cached = { path: file, text, document, operations: collectOperations(document) };
   return cached;
 }
+
+/** Media types the spec uses only for answers (every one but application/json), e.g. problem+json. */
+export function responseOnlyMediaTypes(spec: LoadedSpec): string[] {
+  const types = new Set<string>();
+  for (const operation of spec.operations.values()) {
+    for (const byType of Object.values(operation.responses)) for (const type of Object.keys(byType)) types.add(type);
+  }
+  types.delete("application/json");
+  return [...types].sort();
+}

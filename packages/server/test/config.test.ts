@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { ConfigError, loadConfig } from "../src/config.js";
+import { ConfigError, DEFAULT_TOKEN_PACKS, loadConfig } from "../src/config.js";
 
 describe("loadConfig", () => {
   test("defaults", () => {
@@ -16,6 +16,14 @@ describe("loadConfig", () => {
       trustProxy: false,
       adminHandles: [],
       checkResponses: true,
+      publicUrl: undefined,
+      filesDir: undefined,
+      maxOutputBytes: 50 * 1024 * 1024,
+      starterTokens: 50,
+      jobTimeoutS: 900,
+      runpod: { apiKey: undefined, apiBase: "https://api.runpod.ai/v2", outputHosts: [] },
+      stripe: { secretKey: undefined, webhookSecret: undefined, apiBase: undefined },
+      tokenPacks: DEFAULT_TOKEN_PACKS,
     });
   });
 
@@ -32,6 +40,18 @@ describe("loadConfig", () => {
       OTO_TRUST_PROXY: "yes",
       OTO_ADMIN_HANDLES: "Ada,bob",
       OTO_CHECK_RESPONSES: "false",
+      OTO_PUBLIC_URL: "https://oto.example/",
+      OTO_FILES_DIR: "/srv/oto-files",
+      OTO_MAX_OUTPUT_BYTES: "2048",
+      OTO_STARTER_TOKENS: "0",
+      OTO_JOB_TIMEOUT_S: "60",
+      RUNPOD_API_KEY: "rp_key",
+      RUNPOD_API_BASE: "http://127.0.0.1:9000/v2/",
+      OTO_RUNPOD_OUTPUT_HOSTS: "cdn.example, 127.0.0.1",
+      STRIPE_SECRET_KEY: "sk_test_123",
+      STRIPE_WEBHOOK_SECRET: "whsec_abc",
+      STRIPE_API_BASE: "http://127.0.0.1:12111",
+      OTO_TOKEN_PACKS: '[{"id":"mini","name":"Mini","tokens":10,"price":{"amount":99,"currency":"usd"}}]',
     });
     expect(config).toEqual({
       host: "0.0.0.0",
@@ -45,6 +65,14 @@ describe("loadConfig", () => {
       trustProxy: true,
       adminHandles: ["ada", "bob"],
       checkResponses: false,
+      publicUrl: "https://oto.example",
+      filesDir: "/srv/oto-files",
+      maxOutputBytes: 2048,
+      starterTokens: 0,
+      jobTimeoutS: 60,
+      runpod: { apiKey: "rp_key", apiBase: "http://127.0.0.1:9000/v2", outputHosts: ["cdn.example", "127.0.0.1"] },
+      stripe: { secretKey: "sk_test_123", webhookSecret: "whsec_abc", apiBase: "http://127.0.0.1:12111" },
+      tokenPacks: [{ id: "mini", name: "Mini", tokens: 10, price: { amount: 99, currency: "usd" } }],
     });
   });
 
@@ -74,6 +102,16 @@ describe("loadConfig", () => {
     ["DATABASE_URL", "mysql://x", 'DATABASE_URL must be a postgres:// or postgresql:// URL (got "mysql://x")'],
     ["OTO_TRUST_PROXY", "maybe", 'OTO_TRUST_PROXY must be true or false (got "maybe")'],
     ["OTO_CORS_ORIGINS", "https://ok.dev,not a url", "OTO_CORS_ORIGINS must be a comma list of origins like https://example.com"],
+    ["STRIPE_SECRET_KEY", "pk_live_1", 'STRIPE_SECRET_KEY must be a Stripe secret key (sk_… or rk_…) (got "pk_live_1")'],
+    ["STRIPE_WEBHOOK_SECRET", "secret", 'STRIPE_WEBHOOK_SECRET must be a Stripe webhook signing secret (whsec_…) (got "secret")'],
+    ["OTO_STARTER_TOKENS", "-5", 'OTO_STARTER_TOKENS must be an integer between 0 and 1000000 (got "-5")'],
+    ["OTO_TOKEN_PACKS", "nope", 'OTO_TOKEN_PACKS must be a JSON array of packs (got "nope")'],
+    ["OTO_TOKEN_PACKS", "[]", 'OTO_TOKEN_PACKS must list at least one pack (got "[]")'],
+    [
+      "OTO_TOKEN_PACKS",
+      '[{"id":"X","name":"a","tokens":1,"price":{"amount":1,"currency":"eur"}}]',
+      "OTO_TOKEN_PACKS needs pack ids of 1-32 characters a-z, 0-9, _ or -",
+    ],
   ])("%s=%s is refused with a message naming it", (variable, value, message) => {
     let error: unknown;
     try {

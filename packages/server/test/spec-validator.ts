@@ -49,8 +49,8 @@ export function findOperation(method: string, url: string): Operation | undefine
   );
 }
 
-/** The schema pointer for an operation's response, following response $refs; undefined when not declared. */
-export function responseSchemaPointer(o: Operation, status: number, mediaType: string): string | undefined | null {
+/** The declared response of an operation for a status (following a response $ref), with its JSON pointer. */
+function declaredResponse(o: Operation, status: number): { pointer: string; response: any } | undefined {
   let pointer = `${o.pointer}/responses/${status}`;
   let response = o.op.responses[String(status)];
   if (!response) return undefined;
@@ -58,8 +58,15 @@ export function responseSchemaPointer(o: Operation, status: number, mediaType: s
     pointer = response.$ref;
     response = resolve(response.$ref);
   }
-  if (!response.content?.[mediaType]) return null;
-  return `${pointer}/content/${esc(mediaType)}/schema`;
+  return { pointer, response };
+}
+
+/** The schema pointer for an operation's response, following response $refs; undefined when not declared. */
+export function responseSchemaPointer(o: Operation, status: number, mediaType: string): string | undefined | null {
+  const declared = declaredResponse(o, status);
+  if (!declared) return undefined;
+  if (!declared.response.content?.[mediaType]) return null;
+  return `${declared.pointer}/content/${esc(mediaType)}/schema`;
 }
 
 /** Problems of a response against the spec (empty = conforms). */
@@ -70,13 +77,26 @@ export function contractProblems(
 ): string[] {
   const o = findOperation(method, url);
   if (!o) return [`no operation for ${method} ${url}`];
-  const mediaType = res.contentType.split(";")[0]!.trim();
-  const pointer = responseSchemaPointer(o, res.status, mediaType);
-  if (pointer === undefined) return [`${o.operationId} does not declare status ${res.status}`];
-  if (pointer === null) return [`${o.operationId} ${res.status} does not declare ${mediaType}`];
+  const declared = declaredResponse(o, res.status);
+  if (!declared) return [`${o.operationId} does not declare status ${res.status}`];
   const problems: string[] = [];
+  if (!res.headers.get("x-request-id")) problems.push("no X-Request-Id header");
+  for (const name of Object.keys(declared.response.headers ?? {})) {
+    if (!res.headers.has(name)) problems.push(`no ${name} header`);
+  }
+  const content = declared.response.content as Record<string, any> | undefined;
+  if (!content) {
+    // A response the spec declares without a body (304).
+    if (res.body !== "" && res.body !== undefined) problems.push(`${o.operationId} ${res.status} must have no body`);
+    return problems;
+  }
+  const mediaType = res.contentType.split(";")[0]!.trim();
+  // A file download is declared as application/octet-stream and answered with the file's real type.
+  const binary = content["application/octet-stream"]?.schema?.format === "binary";
+  if (binary && !content[mediaType]) return problems;
+  const pointer = responseSchemaPointer(o, res.status, mediaType);
+  if (!pointer) return [...problems, `${o.operationId} ${res.status} does not declare ${mediaType}`];
   const validate = ajv.getSchema(`spec${pointer}`) ?? ajv.compile({ $ref: `spec${pointer}` });
   if (!validate(res.body)) problems.push(ajv.errorsText(validate.errors));
-  if (!res.headers.get("x-request-id")) problems.push("no X-Request-Id header");
   return problems;
 }

@@ -4,11 +4,14 @@ import { dummyPasswordHash, hashPassword, verifyPassword } from "../security/pas
 import { findAccountForLogin, insertAccount } from "../store/accounts.js";
 import { insertApiKey } from "../store/apiKeys.js";
 import { toAccount, toApiKey } from "../store/rows.js";
+import { grantStarterTokens } from "../tokens/starter.js";
 import { type Handler, requireAuth } from "./types.js";
 
 export interface AccountDeps {
   db: Db;
   adminHandles: string[];
+  /** Tokens each new account starts with (0: none, and no ledger entry). */
+  starterTokens: number;
 }
 
 export function accountHandlers(deps: AccountDeps): {
@@ -29,6 +32,7 @@ export function accountHandlers(deps: AccountDeps): {
           passwordHash,
         });
         if (!account) return undefined;
+        await grantStarterTokens(tx, account.id, deps.starterTokens);
         const key = await insertApiKey(tx, account.id, "registration");
         return { account, key };
       });

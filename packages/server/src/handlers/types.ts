@@ -4,11 +4,19 @@ import type { AuthContext } from "../auth.js";
 
 export type OperationId = keyof operations;
 
-type JsonContent<R> = R extends { content: { "application/json": infer B } } ? B : never;
-type Responses<K extends OperationId> = operations[K]["responses"];
-type SuccessStatus<K extends OperationId> = Extract<keyof Responses<K>, 200 | 201 | 202 | 204>;
+/** The body of a non-JSON response (a file, a stream): sent as is, not serialized. */
+export type RawBody = NodeJS.ReadableStream | Uint8Array | string;
 
-/** What a handler answers: one of the operation's 2xx statuses with the body the spec gives it. */
+// JSON responses carry their schema's type; other content (files, event streams) a RawBody; none, undefined.
+type JsonContent<R> = R extends { content: { "application/json": infer B } }
+  ? B
+  : R extends { content: object }
+    ? RawBody
+    : undefined;
+type Responses<K extends OperationId> = operations[K]["responses"];
+type SuccessStatus<K extends OperationId> = Extract<keyof Responses<K>, 200 | 201 | 202 | 204 | 206 | 304>;
+
+/** What a handler answers: one of the operation's 2xx (or 304) statuses with the body the spec gives it. */
 export type HandlerResult<K extends OperationId> = {
   [S in SuccessStatus<K>]: { status: S; body: JsonContent<Responses<K>[S]> };
 }[SuccessStatus<K>];
