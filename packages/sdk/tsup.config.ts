@@ -3,7 +3,7 @@ import { defineConfig } from "tsup";
 
 const { version } = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
 
-// ESM for import, CJS for require (n8n's Code node). openapi-fetch is bundled in so that
+// ESM for import, CJS for require (n8n's Code node). openapi-fetch and eventsource-parser are bundled in so that
 // require("@oto/sdk") loads a single file with no dependency to resolve at run time.
 export default defineConfig({
   entry: { index: "src/index.ts" },
@@ -13,6 +13,6 @@ export default defineConfig({
   platform: "node",
   sourcemap: true,
   clean: true,
-  noExternal: ["openapi-fetch"],
+  noExternal: ["openapi-fetch", "eventsource-parser"],
   define: { __OTO_SDK_VERSION__: JSON.stringify(version) },
 });

@@ -7,52 +7,27 @@ import type {
   ApiKeyWithSecret,
   AuthResult,
   CreateApiKeyRequest,
+  CreateGenerationRequest,
+  Generation,
   Health,
   LoginRequest,
   paths,
   Readiness,
   RegisterRequest,
 } from "./schema.js";
+import type { ApiContext, CallExtras, CallInit } from "./context.js";
+import type { ListParams, OtoOptions, RequestOptions } from "./options.js";
+import { type AdminApi, adminApi } from "./resources/admin.js";
+import { type AgentsApi, agentsApi } from "./resources/agents.js";
+import { type CreationsApi, creationsApi, type SharedApi, sharedApi } from "./resources/creations.js";
+import { type GenerationsApi, generationsApi } from "./resources/generations.js";
+import { type TokensApi, tokensApi } from "./resources/tokens.js";
 import { createTransport, type AttemptOptions, type RequestFetch } from "./transport.js";
 import { unwrap, type FetchResult } from "./unwrap.js";
 import { SDK_VERSION } from "./version.js";
+import { type GenerateAndWaitOptions, generateAndWait } from "./wait.js";
 
-export interface OtoOptions {
-  /** The server, e.g. `http://127.0.0.1:4000`. Default: `$OTO_SERVER`, else `http://127.0.0.1:4000`. */
-  baseUrl?: string;
-  /** Sent as `Authorization: Bearer <apiKey>`. Default: `$OTO_API_KEY`. */
-  apiKey?: string;
-  /** Time limit of each attempt in milliseconds. Default 60000. */
-  timeoutMs?: number;
-  /** Retries after a network error, 408, 429 or 5xx. Default 2. */
-  maxRetries?: number;
-  /** The fetch to use. Default: the global fetch. */
-  fetch?: typeof fetch;
-  /** Appended to the User-Agent, e.g. `oto-cli/0.1.0`. */
-  userAgent?: string;
-  /**
-   * @internal First retry delay in ms (default 500, the later ones double up to 10×). Lets tests run fast.
-   */
-  retryBaseDelayMs?: number;
-}
-
-export interface RequestOptions {
-  /** Idempotency-Key of a POST. Default: a fresh UUID, the same for every retry of the call. */
-  idempotencyKey?: string;
-  /** Aborts the call (no retry follows); the promise rejects with the signal's reason. */
-  signal?: AbortSignal;
-  /** Overrides `OtoOptions.timeoutMs` for this call. */
-  timeoutMs?: number;
-  /** Overrides `OtoOptions.maxRetries` for this call. */
-  maxRetries?: number;
-}
-
-export interface ListParams {
-  /** Page size, 1–100 (server default 20). */
-  limit?: number;
-  /** The `next_cursor` of the previous page. */
-  cursor?: string;
-}
+export type { ListParams, OtoOptions, RequestOptions } from "./options.js";
 
 export interface ApiKeysApi {
   /** Issues a new key for the current account; its `secret` is shown only here. */
@@ -73,6 +48,18 @@ export class Oto {
   readonly raw: Client<paths>;
   readonly baseUrl: string;
   readonly apiKeys: ApiKeysApi;
+  /** Agents: create, list, get, update, archive. */
+  readonly agents: AgentsApi;
+  /** Generation jobs: quote, create, get, list, cancel, and their live events. */
+  readonly generations: GenerationsApi;
+  /** Your creations and their files: download, publish, share. */
+  readonly creations: CreationsApi;
+  /** Creations behind share links (no API key needed). */
+  readonly shared: SharedApi;
+  /** Token balance, ledger, packs and purchases. */
+  readonly tokens: TokensApi;
+  /** Operator actions (admin role). */
+  readonly admin: AdminApi;
   readonly #transport: (call?: AttemptOptions) => RequestFetch;
 
   constructor(options: OtoOptions = {}) {
@@ -90,8 +77,7 @@ export class Oto {
     });
     this.raw = createClient<paths>({ baseUrl: this.baseUrl, fetch: this.#transport() });
     this.apiKeys = {
-      create: (body, o) =>
-        this.#unwrap(this.raw.POST("/v1/api-keys", { body, ...this.#init(o) })),
+      create: (body, o) => this.#unwrap(this.raw.POST("/v1/api-keys", { body, ...this.#init(o) })),
       list: (params = {}, o) =>
         this.#unwrap(this.raw.GET("/v1/api-keys", { params: { query: params }, ...this.#init(o) })),
       listAll: (params = {}, o) => paginate((cursor) => this.apiKeys.list({ ...params, ...(cursor && { cursor }) }, o)),
@@ -100,6 +86,27 @@ export class Oto {
           this.raw.DELETE("/v1/api-keys/{key_id}", { params: { path: { key_id: keyId } }, ...this.#init(o) }),
         ),
     };
+    const ctx: ApiContext = {
+      raw: this.raw,
+      baseUrl: this.baseUrl,
+      unwrap: (pending) => this.#unwrap(pending),
+      init: (o, extras) => this.#init(o, extras),
+    };
+    this.agents = agentsApi(ctx);
+    this.generations = generationsApi(ctx);
+    this.creations = creationsApi(ctx);
+    this.shared = sharedApi(ctx);
+    this.tokens = tokensApi(ctx);
+    this.admin = adminApi(ctx);
+  }
+
+  /**
+   * Runs an agent and resolves to the succeeded job (`creation_id` names the new creation), following
+   * its events (polling when they are not available). Rejects with OtoGenerationFailedError when the
+   * job fails, times out or is canceled, or has not ended within `timeoutMs` (default 10 minutes).
+   */
+  generateAndWait(body: CreateGenerationRequest, options?: GenerateAndWaitOptions): Promise<Generation> {
+    return generateAndWait(this.generations, body, options);
   }
 
   /** Liveness: answers as long as the server serves HTTP. */
@@ -132,11 +139,13 @@ export class Oto {
   }
 
   /** The openapi-fetch options that carry one call's RequestOptions to the transport. */
-  #init(options: RequestOptions = {}) {
+  #init(options: RequestOptions = {}, extras: CallExtras = {}): CallInit {
+    const headers: Record<string, string> = { ...extras.headers };
+    if (options.idempotencyKey !== undefined) headers["Idempotency-Key"] = options.idempotencyKey;
     return {
-      fetch: this.#transport({ timeoutMs: options.timeoutMs, maxRetries: options.maxRetries }),
+      fetch: this.#transport({ timeoutMs: options.timeoutMs, maxRetries: options.maxRetries, stream: extras.stream }),
       ...(options.signal && { signal: options.signal }),
-      ...(options.idempotencyKey !== undefined && { headers: { "Idempotency-Key": options.idempotencyKey } }),
+      ...(Object.keys(headers).length > 0 && { headers }),
     };
   }
 }

@@ -1,4 +1,4 @@
-import type { Problem } from "./schema.js";
+import type { Generation, Problem } from "./schema.js";
 
 /** Everything an OtoError carries; `message` is derived from it. */
 export interface OtoErrorInit {
@@ -85,6 +85,37 @@ export class OtoConnectionError extends OtoError {
 /** No response within the time limit. */
 export class OtoTimeoutError extends OtoError {
   override name = "OtoTimeoutError";
+}
+
+/**
+ * A generation that did not succeed: it failed, timed out or was canceled on the server (`code` is
+ * the job's error code, else its status), or it had not ended when the caller stopped waiting
+ * (`code` "wait_timeout"; the job goes on). `generation` is the job as last seen. status is 0.
+ */
+export class OtoGenerationFailedError extends OtoError {
+  override name = "OtoGenerationFailedError";
+  readonly generation: Generation;
+  readonly jobId: string;
+
+  constructor(generation: Generation, options: { waitedMs?: number } = {}) {
+    const waited = options.waitedMs !== undefined;
+    super({
+      status: 0,
+      code: waited ? "wait_timeout" : (generation.error?.code ?? generation.status),
+      title: waited ? "Generation still running" : "Generation failed",
+      detail: waited
+        ? `job ${generation.id} had not ended after ${Math.round((options.waitedMs ?? 0) / 1000)} s (it is ${generation.status}).`
+        : `job ${generation.id} ${failureVerb(generation)}${generation.error ? `: ${generation.error.message}` : "."}`,
+    });
+    this.generation = generation;
+    this.jobId = generation.id;
+  }
+}
+
+function failureVerb(generation: Generation): string {
+  if (generation.status === "canceled") return "was canceled";
+  if (generation.status === "timed_out") return "timed out";
+  return "failed";
 }
 
 const errorClassByStatus: Record<number, typeof OtoError> = {

@@ -1,6 +1,26 @@
 export type * from "./schema.js";
 export { Oto, createOto } from "./client.js";
 export type { ApiKeysApi, ListParams, OtoOptions, RequestOptions } from "./client.js";
+export type { AgentsApi, ListAgentsParams } from "./resources/agents.js";
+export { isEnded } from "./status.js";
+export type {
+  CreateGenerationOptions,
+  EventsOptions,
+  GenerationsApi,
+  ListGenerationsParams,
+} from "./resources/generations.js";
+export type {
+  CreationsApi,
+  Download,
+  DownloadCallOptions,
+  ListCreationsParams,
+  SharedApi,
+} from "./resources/creations.js";
+export type { TokensApi, WaitForCreditOptions } from "./resources/tokens.js";
+export type { AdminApi } from "./resources/admin.js";
+export type { GenerateAndWaitOptions, WaitOptions } from "./wait.js";
+export { filenameFromDisposition } from "./download.js";
+export type { ByteRange, DownloadedBytes, DownloadedStream, DownloadInfo, DownloadOptions } from "./download.js";
 export {
   OtoError,
   OtoBadRequestError,
@@ -14,6 +34,7 @@ export {
   OtoApiError,
   OtoConnectionError,
   OtoTimeoutError,
+  OtoGenerationFailedError,
   errorFromResponse,
 } from "./errors.js";
 export type { OtoErrorInit } from "./errors.js";

@@ -1,4 +1,5 @@
 import { OtoConnectionError, OtoTimeoutError, retryAfterSeconds } from "./errors.js";
+import { sleep } from "./sleep.js";
 
 /**
  * The retrying `fetch` handed to openapi-fetch. Retries live here rather than in middleware because
@@ -22,6 +23,11 @@ export interface TransportOptions {
 export interface AttemptOptions {
   timeoutMs?: number | undefined;
   maxRetries?: number | undefined;
+  /**
+   * Hands a successful body over unread (downloads, event streams): the time limit then covers
+   * the response headers only, and a connection dropped mid-body surfaces to the reader.
+   */
+  stream?: boolean | undefined;
 }
 
 export type RequestFetch = (request: Request) => Promise<Response>;
@@ -36,10 +42,11 @@ export function createTransport(options: TransportOptions): (call?: AttemptOptio
         ...options,
         timeoutMs: call.timeoutMs ?? options.timeoutMs,
         maxRetries: call.maxRetries ?? options.maxRetries,
+        stream: call.stream ?? false,
       });
 }
 
-async function send(request: Request, options: TransportOptions): Promise<Response> {
+async function send(request: Request, options: TransportOptions & { stream: boolean }): Promise<Response> {
   const callerSignal = request.signal;
   callerSignal.throwIfAborted();
 
@@ -55,7 +62,8 @@ async function send(request: Request, options: TransportOptions): Promise<Respon
 
   for (let attempt = 1; ; attempt++) {
     const canRetry = attempt <= options.maxRetries;
-    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), options.timeoutMs);
     let response: Response;
     try {
       const answer = await options.fetch(request.url, {
@@ -63,14 +71,20 @@ async function send(request: Request, options: TransportOptions): Promise<Respon
         headers,
         body,
         redirect: request.redirect,
-        signal: AbortSignal.any([callerSignal, timeout]),
+        signal: AbortSignal.any([callerSignal, timeout.signal]),
       });
+      if (options.stream && answer.ok) {
+        clearTimeout(timer);
+        return answer;
+      }
       // Read the whole body inside the attempt: a connection dropped mid-body is then retried,
       // and the timeout covers the body as well as the headers.
       response = await buffered(answer);
+      clearTimeout(timer);
     } catch (error) {
+      clearTimeout(timer);
       if (callerSignal.aborted) throw callerSignal.reason;
-      if (timeout.aborted) {
+      if (timeout.signal.aborted) {
         // Not retried: the server may still be working on it, and a retry would only meet
         // `idempotency_key_in_progress` or wait as long again.
         throw new OtoTimeoutError({
@@ -140,19 +154,4 @@ function networkReason(error: unknown): string {
     current = inner;
   }
   return String(current);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

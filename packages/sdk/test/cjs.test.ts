@@ -17,7 +17,8 @@ const { version } = JSON.parse(readFileSync(new URL("../package.json", import.me
 function ensureBuilt(): void {
   const outputs = ["index.js", "index.cjs", "index.d.ts", "index.d.cts"].map(dist);
   const srcDir = fileURLToPath(new URL("../src/", import.meta.url));
-  const newestSource = Math.max(...readdirSync(srcDir).map((f) => statSync(srcDir + f).mtimeMs));
+  const sources = readdirSync(srcDir, { recursive: true }).map(String);
+  const newestSource = Math.max(...sources.map((f) => statSync(srcDir + f).mtimeMs));
   const fresh = outputs.every((file) => existsSync(file) && statSync(file).mtimeMs >= newestSource);
   if (!fresh) execFileSync("pnpm", ["run", "build"], { cwd: packageDir, stdio: "ignore" });
 }
@@ -83,9 +84,9 @@ describe("the built package", () => {
     expect(await node(["-e", code])).toEqual({ cjs: "function", esm: "function", cjsFile: dist("index.cjs") });
   });
 
-  it("bundles openapi-fetch instead of requiring it at run time", () => {
+  it("bundles openapi-fetch and eventsource-parser instead of requiring them at run time", () => {
     for (const file of ["index.cjs", "index.js"]) {
-      expect(readFileSync(dist(file), "utf8")).not.toMatch(/(require\(|from )["']openapi-fetch["']/);
+      expect(readFileSync(dist(file), "utf8")).not.toMatch(/(require\(|from )["'](openapi-fetch|eventsource-parser)["']/);
     }
   });
 });
