@@ -115,6 +115,13 @@ function describeApiError(err: ApiErrorLike, ctx: ErrorContext): ErrorReport {
             : 'Run "oto login" to log in.';
     return { exitCode: ExitCode.auth, message, hint };
   }
+  if (err.code === "insufficient_tokens") {
+    return {
+      exitCode: ExitCode.failure,
+      message,
+      hint: 'See your balance with "oto tokens balance"; buy tokens with "oto tokens buy".',
+    };
+  }
   if (err.status === 429 && !/try again/i.test(err.detail)) {
     const wait = err.retryAfterS !== undefined ? ` in ${err.retryAfterS} seconds` : " later";
     return { exitCode: ExitCode.failure, message, hint: `Try again${wait}.` };

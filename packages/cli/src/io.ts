@@ -121,16 +121,38 @@ export class Output {
     });
   }
 
-  /** Spinners need a TTY on stderr, no CI, and neither --json nor -q. */
+  /**
+   * Spinners need a TTY on stderr with a width, no CI, and neither --json nor -q. A terminal that reports
+   * 0 columns (some bare pseudo-terminals) would make ora's line clearing loop forever.
+   */
   get spinnerEnabled(): boolean {
+    const columns = (this.io.stderr as { columns?: number }).columns;
     return (
-      this.io.isTTY.stderr && !isCI(this.env) && !this.options.json && !this.options.quiet && this.env.TERM !== "dumb"
+      this.io.isTTY.stderr &&
+      columns !== 0 &&
+      !isCI(this.env) &&
+      !this.options.json &&
+      !this.options.quiet &&
+      this.env.TERM !== "dumb"
     );
   }
 
   /** Runs `task` under an ora spinner on stderr when spinners are enabled; ora loads lazily. */
   async withSpinner<T>(text: string, task: () => Promise<T>): Promise<T> {
-    if (!this.spinnerEnabled) return task();
+    const spinner = await this.spinner(text);
+    try {
+      return await task();
+    } finally {
+      spinner.stop();
+    }
+  }
+
+  /**
+   * A spinner whose text the caller changes as work goes on (live job state). Without a spinner
+   * (no TTY, CI, --json, -q) the handle does nothing and `active` is false.
+   */
+  async spinner(text: string): Promise<SpinnerHandle> {
+    if (!this.spinnerEnabled) return { active: false, update: () => {}, stop: () => {} };
     const { default: ora } = await import("ora");
     const spinner = ora({
       text,
@@ -140,12 +162,24 @@ export class Output {
       // Keep the terminal in cooked mode so Ctrl-C raises SIGINT at once.
       discardStdin: false,
     }).start();
-    try {
-      return await task();
-    } finally {
-      spinner.stop();
-    }
+    return {
+      active: true,
+      update: (next) => {
+        spinner.text = next;
+      },
+      stop: () => {
+        spinner.stop();
+      },
+    };
   }
+}
+
+export interface SpinnerHandle {
+  /** False when no spinner is shown (the caller may print progress lines instead). */
+  readonly active: boolean;
+  update(text: string): void;
+  /** Clears the spinner line. */
+  stop(): void;
 }
 
 /** Reads all of stdin as text. */
@@ -182,4 +216,17 @@ export function timeAgo(iso: string | null | undefined, now = Date.now()): strin
   if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ago`;
   if (seconds < 30 * 86_400) return `${Math.floor(seconds / 86_400)}d ago`;
   return shortDate(iso).slice(0, 10);
+}
+
+/** "12.3 kB", "1.2 MB" (decimal units, like file managers). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ["kB", "MB", "GB"];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }

@@ -1,8 +1,14 @@
 import { Command, CommanderError } from "commander";
+import { registerAdminCommands } from "./commands/admin.js";
+import { registerAgentsCommands } from "./commands/agents.js";
 import { registerAuthCommands } from "./commands/auth.js";
+import { registerCreationsCommands } from "./commands/creations.js";
+import { registerGenerateCommand } from "./commands/generate.js";
 import { registerHelpCommand } from "./commands/help.js";
+import { registerJobsCommands } from "./commands/jobs.js";
 import { registerKeysCommands } from "./commands/keys.js";
 import { registerServerCommands } from "./commands/server.js";
+import { registerTokensCommands } from "./commands/tokens.js";
 import { ExitCode, debugEnabled, describeError } from "./errors.js";
 import { type Io, Output, processIo } from "./io.js";
 import type { AppContext } from "./session.js";
@@ -56,12 +62,18 @@ export function createProgram(ctx: AppContext): Command {
     .configureHelp({ showGlobalOptions: true })
     .addHelpText(
       "after",
-      `\nExamples:\n  $ oto server start\n  $ oto register\n  $ oto whoami\n  $ oto keys create --name ci --json`,
+      `\nExamples:\n  $ oto server start\n  $ oto register\n  $ oto agents create\n  $ oto generate --agent "Ink sketcher" --prompt "a lighthouse" --out lighthouse.png\n  $ oto tokens balance`,
     );
 
   registerServerCommands(program, ctx);
   registerAuthCommands(program, ctx);
   registerKeysCommands(program, ctx);
+  registerAgentsCommands(program, ctx);
+  registerGenerateCommand(program, ctx);
+  registerJobsCommands(program, ctx);
+  registerCreationsCommands(program, ctx);
+  registerTokensCommands(program, ctx);
+  registerAdminCommands(program, ctx);
   registerHelpCommand(program, ctx);
 
   forEachCommand(program, (cmd) => {

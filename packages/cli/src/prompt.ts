@@ -26,7 +26,11 @@ export const canPrompt = (gate: PromptGate): boolean => promptBlocker(gate) === 
 /** The error for input that is missing and cannot be asked for. */
 export function missingInput(flag: string, gate: PromptGate, example?: string): UsageError {
   const reason = promptBlocker(gate) ?? "prompts are off";
-  return new UsageError(`${flag} is required when oto cannot prompt (${reason}).`, example && `Example: ${example}`);
+  const verb = flag.includes(" and ") ? "are" : "is";
+  return new UsageError(
+    `${flag} ${verb} required when oto cannot prompt (${reason}).`,
+    example && `Example: ${example}`,
+  );
 }
 
 /** Prompts on the run's own streams; @inquirer/prompts loads only when a prompt is shown. */
@@ -46,6 +50,16 @@ export class Prompter {
   async secret(message: string, validate?: (value: string) => true | string) {
     const { password } = await import("@inquirer/prompts");
     return password({ message, mask: "*", validate }, this.context);
+  }
+
+  /** One of `choices`, picked with the arrow keys; answers its value. */
+  async select<T extends string>(
+    message: string,
+    choices: Array<{ name: string; value: T; description?: string }>,
+    defaultValue?: T,
+  ): Promise<T> {
+    const { select } = await import("@inquirer/prompts");
+    return select<T>({ message, choices, ...(defaultValue !== undefined && { default: defaultValue }) }, this.context);
   }
 
   async confirm(message: string, defaultAnswer = false) {

@@ -173,6 +173,20 @@ export class Session {
     return { oto: await this.client(auth.server, auth.apiKey), auth };
   }
 
+  /**
+   * For operations that anonymous callers may use too (public agents, published creations, share
+   * links, token packs): the resolved key when there is one, else no key at all.
+   */
+  async optionalClient(): Promise<{ oto: Oto; auth?: ResolvedAuth }> {
+    const server = await this.server();
+    try {
+      return await this.authedClient();
+    } catch (err) {
+      if (!(err instanceof AuthRequiredError)) throw err;
+      return { oto: await this.client(server, null) };
+    }
+  }
+
   get verbose(): boolean {
     return this.globals.verbose || debugEnabled(this.env);
   }

@@ -17,6 +17,8 @@ export function assertBuilt(): void {
 
 export interface OtoResult {
   stdout: string;
+  /** stdout as bytes (for binary output such as oto download --out -). */
+  stdoutBytes: Buffer;
   stderr: string;
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -28,6 +30,8 @@ export interface RunOptions {
   /** Written to stdin, which is then closed; stdin is an empty pipe without it. */
   stdin?: string;
   timeoutMs?: number;
+  /** The working directory (default: the test process's). */
+  cwd?: string;
 }
 
 /** A throwaway HOME with its own config dir, so runs never touch the real ~/.config/oto. */
@@ -72,10 +76,11 @@ export function runOto(args: string[], options: RunOptions = {}): Promise<OtoRes
     const child = spawn(process.execPath, [OTO_BIN, ...args], {
       env: cleanEnv(options.env),
       stdio: ["pipe", "pipe", "pipe"],
+      ...(options.cwd && { cwd: options.cwd }),
     });
-    let stdout = "";
+    const stdoutChunks: Buffer[] = [];
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stdout.on("data", (chunk: Buffer) => stdoutChunks.push(chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
@@ -84,7 +89,8 @@ export function runOto(args: string[], options: RunOptions = {}): Promise<OtoRes
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ stdout, stderr, code, signal });
+      const stdoutBytes = Buffer.concat(stdoutChunks);
+      resolve({ stdout: stdoutBytes.toString("utf8"), stdoutBytes, stderr, code, signal });
     });
     child.stdin.on("error", () => {}); // oto may exit before reading stdin
     child.stdin.end(options.stdin ?? "");
@@ -95,6 +101,17 @@ export function runOto(args: string[], options: RunOptions = {}): Promise<OtoRes
 export function stripAnsi(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[()][A-Za-z0-9]/g, "");
+}
+
+/**
+ * The lines a person sees on the terminal: for each line, only what follows the last return to
+ * column 1 (a spinner redraws and clears its line that way), escape sequences removed.
+ */
+export function visibleLines(output: string): string[] {
+  return output
+    .split("\n")
+    .map((line) => stripAnsi(line.split(/\r(?!$)|\x1b\[1G/).at(-1) ?? "").replace(/\r$/, ""))
+    .filter((line) => line.trim() !== "");
 }
 
 export const ANSI_COLOR = /\x1b\[[0-9;]*m/;
@@ -112,7 +129,7 @@ export interface PtySession {
 
 export async function runOtoInPty(
   args: string[],
-  options: { env?: Record<string, string | undefined> } = {},
+  options: { env?: Record<string, string | undefined>; cwd?: string } = {},
 ): Promise<PtySession> {
   const { spawn: spawnPty } = await import("@lydell/node-pty");
   const env = cleanEnv({ TERM: "xterm-256color", ...options.env });
@@ -121,6 +138,7 @@ export async function runOtoInPty(
     cols: 100,
     rows: 30,
     env,
+    ...(options.cwd && { cwd: options.cwd }),
   });
   let output = "";
   const listeners = new Set<() => void>();

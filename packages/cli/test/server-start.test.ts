@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { OTO_BIN, assertBuilt, cleanEnv, freePort, runOto } from "./helpers.js";
+import { OTO_BIN, assertBuilt, cleanEnv, freePort, runOto, runOtoInPty, stripAnsi, visibleLines } from "./helpers.js";
 
 const children: ChildProcessWithoutNullStreams[] = [];
 const dirs: string[] = [];
@@ -78,6 +78,42 @@ describe("oto server start", () => {
     expect((await fetch(`${body.url}/v1/health`)).status).toBe(200);
 
     server.child.kill("SIGINT");
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("on a terminal, the server's logs are readable one-liners after the startup message, not JSON", async () => {
+    const term = await runOtoInPty(["server", "start", "--port", "0", "--data-dir", "memory:"], {
+      env: { OTO_LOG_LEVEL: "info" },
+    });
+    try {
+      await term.waitFor("Press Ctrl-C to stop.", 45_000);
+      const url = /oTo server listening on (http:\/\/\S+)/.exec(stripAnsi(term.output))?.[1] as string;
+      const health = await fetch(`${url}/v1/health`);
+      const requestId = health.headers.get("x-request-id");
+      await term.waitFor(/\d\d:\d\d:\d\d GET \/v1\/health → 200 \d+ ms req_/);
+      term.write("\x03");
+      expect((await term.exit).exitCode).toBe(0);
+
+      const lines = visibleLines(term.output);
+      expect(lines.find((line) => line.includes("GET /v1/health"))).toMatch(
+        new RegExp(`^\\d\\d:\\d\\d:\\d\\d GET /v1/health → 200 \\d+ ms ${requestId}$`),
+      );
+      expect(lines.filter((line) => line.trimStart().startsWith("{"))).toEqual([]);
+      expect(lines.join("\n")).not.toContain("Server listening at");
+      // Nothing logged before the startup message: it comes first.
+      expect(lines[0]).toMatch(/oTo server listening on/);
+    } finally {
+      term.kill();
+    }
+  });
+
+  it("off a terminal the logs stay JSON lines on stdout", async () => {
+    const server = startOtoServer(["--port", "0", "--data-dir", "memory:"], { OTO_LOG_LEVEL: "info" });
+    const [, url] = await server.waitFor(/oTo server listening on (http:\/\/\S+)/);
+    await fetch(`${url}/v1/health`);
+    const [line] = await server.waitFor(/^\{.*"request done".*$/m);
+    expect(JSON.parse(line)).toMatchObject({ msg: "request done", url: "/v1/health", status: 200 });
+    server.child.kill("SIGTERM");
     expect(await server.exited).toEqual({ code: 0, signal: null });
   });
 

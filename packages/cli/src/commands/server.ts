@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { CliError, ExitCode, UsageError } from "../errors.js";
 import { displayPath } from "../io.js";
+import { prettyLogStream } from "../serverLog.js";
 import { type AppContext, Session } from "../session.js";
 import { examples } from "./help.js";
 
@@ -65,9 +66,16 @@ async function startServer(s: Session, opts: StartOptions): Promise<void> {
     throw configErrorForFlags(err, opts);
   }
 
+  // On a terminal the JSON log lines become readable one-liners, held back while the spinner runs;
+  // with --json or off a terminal they stay JSON lines on stdout (pino's default).
+  const io = s.ctx.io;
+  const logStream =
+    io.isTTY.stdout && !s.globals.json ? prettyLogStream((text) => io.stdout.write(text), s.out.out) : undefined;
+  logStream?.hold();
   const running = await s.out
-    .withSpinner("Starting the oTo server", () => start(config))
+    .withSpinner("Starting the oTo server", () => start(config, logStream ? { logStream } : {}))
     .catch((err: unknown) => {
+      logStream?.release();
       throw startFailure(err, config.host, config.port);
     });
 
@@ -111,6 +119,7 @@ async function startServer(s: Session, opts: StartOptions): Promise<void> {
     ],
   ]);
   s.out.info("Press Ctrl-C to stop.");
+  logStream?.release();
 }
 
 /** ConfigError names the environment variable; name the option instead when the value came from one. */
