@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { decodeCursor, encodeCursor } from "../src/handlers/apiKeys.js";
+import { decodeCursor, encodeCursor, pageOf } from "../src/store/pagination.js";
 import { canonicalJson, decryptReply, encryptReply } from "../src/idempotency.js";
 import { newAccountId, newApiKeyId, sortableId } from "../src/ids.js";
 import { ApiError } from "../src/problems.js";
@@ -49,10 +49,23 @@ describe("API keys", () => {
 describe("cursors", () => {
   test("round-trip and refuse anything else", () => {
     const row = { created_at: new Date("2026-11-26T10:00:00.123Z"), id: newApiKeyId() };
-    expect(decodeCursor(encodeCursor(row))).toEqual({ createdAt: row.created_at, id: row.id });
+    const KEY_ID = /^key_[0-9a-z]{26}$/;
+    expect(decodeCursor(encodeCursor(row), KEY_ID)).toEqual({ createdAt: row.created_at, id: row.id });
+    expect(decodeCursor(undefined, KEY_ID)).toBeUndefined();
     for (const bad of ["", "abc", Buffer.from("2026-01-01|acc_1").toString("base64url"), Buffer.from("x|key_00000000000000000000000000").toString("base64url")]) {
-      expect(() => decodeCursor(bad)).toThrow(ApiError);
+      expect(() => decodeCursor(bad, KEY_ID)).toThrow(ApiError);
     }
+    // A cursor of another list (an agent id) is not a key cursor.
+    const agentCursor = encodeCursor({ created_at: row.created_at, id: "ag_00000000000000000000000000" });
+    expect(() => decodeCursor(agentCursor, KEY_ID)).toThrow(ApiError);
+  });
+
+  test("a page keeps limit rows and points after the last one only when more follow", () => {
+    const rows = [3, 2, 1].map((n) => ({ created_at: new Date(Date.UTC(2026, 0, n)), id: `key_${String(n).padStart(26, "0")}` }));
+    const full = pageOf(rows, 2, (r) => r.id);
+    expect(full.data).toEqual([rows[0]!.id, rows[1]!.id]);
+    expect(decodeCursor(full.next_cursor!, /^key_/)).toEqual({ createdAt: rows[1]!.created_at, id: rows[1]!.id });
+    expect(pageOf(rows, 3, (r) => r.id).next_cursor).toBeNull();
   });
 });
 

@@ -4,6 +4,7 @@ import type { Queryable } from "../db/types.js";
 import type { OutputKind } from "../generation/provider.js";
 import { sortableId } from "../ids.js";
 import type { StoredFile } from "../storage/files.js";
+import type { PageCursor } from "../store/pagination.js";
 
 export const newCreationId = () => `cr_${sortableId()}`;
 
@@ -137,10 +138,6 @@ export interface CreationListFilter {
   kind?: OutputKind | undefined;
 }
 
-export interface CreationCursor {
-  createdAt: Date;
-  id: string;
-}
 
 /** The author's creations, newest first, after the cursor; fetches limit + 1 to know if more follow. */
 export async function listCreations(
@@ -148,7 +145,7 @@ export async function listCreations(
   accountId: string,
   filter: CreationListFilter,
   limit: number,
-  after: CreationCursor | undefined,
+  after: PageCursor | undefined,
 ): Promise<CreationRow[]> {
   const where = ["c.account_id = $1"];
   const params: unknown[] = [accountId];

@@ -1,5 +1,5 @@
 import { AgentService } from "../agents/service.js";
-import { decodeCursor, pageOf } from "../agents/cursor.js";
+import { decodeCursor, pageOf } from "../store/pagination.js";
 import { toAgent } from "../agents/rows.js";
 import type { Db } from "../db/types.js";
 import { ApiError } from "../problems.js";

@@ -1,8 +1,9 @@
 import type { Authenticator } from "../auth.js";
 import type { Db } from "../db/types.js";
 import { ApiError } from "../problems.js";
-import { type PageCursor, insertApiKey, listApiKeys, revokeApiKey } from "../store/apiKeys.js";
-import { type ApiKeyRow, toApiKey } from "../store/rows.js";
+import { insertApiKey, listApiKeys, revokeApiKey } from "../store/apiKeys.js";
+import { decodeCursor, pageOf } from "../store/pagination.js";
+import { toApiKey } from "../store/rows.js";
 import { type Handler, requireAuth } from "./types.js";
 
 export interface ApiKeyDeps {
@@ -10,21 +11,7 @@ export interface ApiKeyDeps {
   authenticator: Authenticator;
 }
 
-// Cursors are opaque to clients: base64url of "<created_at ISO>|<key id>" of the last key returned.
-export function encodeCursor(row: Pick<ApiKeyRow, "created_at" | "id">): string {
-  return Buffer.from(`${row.created_at.toISOString()}|${row.id}`).toString("base64url");
-}
-
-export function decodeCursor(cursor: string): PageCursor {
-  const [at, id, ...rest] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const createdAt = new Date(at ?? "");
-  if (rest.length > 0 || !id || !/^key_[0-9a-z]{26}$/.test(id) || Number.isNaN(createdAt.getTime())) {
-    throw new ApiError(400, "validation_failed", "query/cursor: is not a cursor returned by this API", {
-      errors: [{ location: "query/cursor", message: "is not a cursor returned by this API" }],
-    });
-  }
-  return { createdAt, id };
-}
+const API_KEY_ID = /^key_[0-9a-z]{26}$/;
 
 export function apiKeyHandlers(deps: ApiKeyDeps): {
   listApiKeys: Handler<"listApiKeys">;
@@ -35,14 +22,9 @@ export function apiKeyHandlers(deps: ApiKeyDeps): {
   return {
     async listApiKeys({ auth, query }) {
       const limit = query.limit ?? 20;
-      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const after = decodeCursor(query.cursor, API_KEY_ID);
       const rows = await listApiKeys(db, requireAuth(auth).account.id, limit, after);
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        status: 200,
-        body: { data: page.map(toApiKey), next_cursor: rows.length > limit && last ? encodeCursor(last) : null },
-      };
+      return { status: 200, body: pageOf(rows, limit, toApiKey) };
     },
 
     async createApiKey({ auth, body }) {

@@ -4,7 +4,6 @@ import type { AuthContext } from "../auth.js";
 import { sendStoredFile } from "../creations/fileResponse.js";
 import { baseUrlFor, newShareToken } from "../creations/share.js";
 import {
-  type CreationCursor,
   type CreationRow,
   agentRefs,
   clearShareToken,
@@ -17,6 +16,7 @@ import {
 import { toCreation, toShare } from "../creations/views.js";
 import type { Db } from "../db/types.js";
 import { ApiError } from "../problems.js";
+import { decodeCursor, pageOf } from "../store/pagination.js";
 import type { FileStore } from "../storage/files.js";
 import { type Handler, requireAuth } from "./types.js";
 
@@ -27,21 +27,7 @@ export interface CreationDeps {
   publicUrl: string | undefined;
 }
 
-// Cursors are opaque to clients: base64url of "<created_at ISO>|<creation id>" of the last creation returned.
-function encodeCursor(row: Pick<CreationRow, "created_at" | "id">): string {
-  return Buffer.from(`${row.created_at.toISOString()}|${row.id}`).toString("base64url");
-}
-
-function decodeCursor(cursor: string): CreationCursor {
-  const [at, id, ...rest] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const createdAt = new Date(at ?? "");
-  if (rest.length > 0 || !id || !/^cr_[0-9a-z]{26}$/.test(id) || Number.isNaN(createdAt.getTime())) {
-    throw new ApiError(400, "validation_failed", "query/cursor: is not a cursor returned by this API", {
-      errors: [{ location: "query/cursor", message: "is not a cursor returned by this API" }],
-    });
-  }
-  return { createdAt, id };
-}
+const CREATION_ID = /^cr_[0-9a-z]{26}$/;
 
 // The same answer whether the creation does not exist or is someone else's draft: existence never leaks.
 function notFound(id: string): ApiError {
@@ -96,17 +82,10 @@ export function creationHandlers(deps: CreationDeps): {
     async listCreations({ auth, query, request }) {
       const account = requireAuth(auth).account;
       const limit = query.limit ?? 20;
-      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const after = decodeCursor(query.cursor, CREATION_ID);
       const rows = await listCreations(db, account.id, { state: query.state, kind: query.kind }, limit, after);
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        status: 200,
-        body: {
-          data: await views(page, request, account.id),
-          next_cursor: rows.length > limit && last ? encodeCursor(last) : null,
-        },
-      };
+      const { data, next_cursor } = pageOf(rows, limit, (row) => row);
+      return { status: 200, body: { data: await views(data, request, account.id), next_cursor } };
     },
 
     async getCreation({ auth, params, request }) {

@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import { decodeCursor, pageOf } from "../agents/cursor.js";
+import { decodeCursor, pageOf } from "../store/pagination.js";
 import type { GenerationSystem } from "../generation/jobs/index.js";
 import { isEnded, toGeneration } from "../generation/jobs/rows.js";
 import { type Handler, requireAuth } from "./types.js";

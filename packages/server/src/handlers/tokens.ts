@@ -1,7 +1,8 @@
 import type { FastifyRequest } from "fastify";
 import type { Db } from "../db/types.js";
 import { ApiError } from "../problems.js";
-import { type HistoryCursor, getBalance, listEntries, toLedgerEntry } from "../tokens/ledger.js";
+import { decodeCursor, pageOf } from "../store/pagination.js";
+import { getBalance, listEntries, toLedgerEntry } from "../tokens/ledger.js";
 import { Payments, type PaymentsConfig } from "../tokens/payments.js";
 import { toPurchase } from "../tokens/purchases.js";
 import { type Handler, requireAuth } from "./types.js";
@@ -12,21 +13,7 @@ export interface TokenDeps extends PaymentsConfig {
   publicUrl?: string | undefined;
 }
 
-// Cursors are opaque to clients: base64url of "<created_at ISO>|<entry id>" of the last entry returned.
-function encodeCursor(row: { created_at: Date; id: string }): string {
-  return Buffer.from(`${row.created_at.toISOString()}|${row.id}`).toString("base64url");
-}
-
-function decodeCursor(cursor: string): HistoryCursor {
-  const [at, id, ...rest] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const createdAt = new Date(at ?? "");
-  if (rest.length > 0 || !id || !/^le_[0-9a-z]{26}$/.test(id) || Number.isNaN(createdAt.getTime())) {
-    throw new ApiError(400, "validation_failed", "query/cursor: is not a cursor returned by this API", {
-      errors: [{ location: "query/cursor", message: "is not a cursor returned by this API" }],
-    });
-  }
-  return { createdAt, id };
-}
+const LEDGER_ENTRY_ID = /^le_[0-9a-z]{26}$/;
 
 function baseUrl(publicUrl: string | undefined, request: FastifyRequest): string {
   return publicUrl ?? `${request.protocol}://${request.host}`;
@@ -51,14 +38,9 @@ export function tokenHandlers(deps: TokenDeps): {
 
     async listTokenHistory({ auth, query }) {
       const limit = query.limit ?? 20;
-      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const after = decodeCursor(query.cursor, LEDGER_ENTRY_ID);
       const rows = await listEntries(db, requireAuth(auth).account.id, limit, after);
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        status: 200,
-        body: { data: page.map(toLedgerEntry), next_cursor: rows.length > limit && last ? encodeCursor(last) : null },
-      };
+      return { status: 200, body: pageOf(rows, limit, toLedgerEntry) };
     },
 
     async listTokenPacks() {

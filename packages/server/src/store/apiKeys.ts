@@ -1,6 +1,7 @@
 import type { Queryable } from "../db/types.js";
 import { newApiKeyId } from "../ids.js";
 import { generateApiKey } from "../security/apiKeys.js";
+import type { PageCursor } from "./pagination.js";
 import { ACCOUNT_COLUMNS, API_KEY_COLUMNS, type AccountRow, type ApiKeyRow } from "./rows.js";
 
 /** Creates a key for the account; answers its row and the whole key (to show once). */
@@ -56,10 +57,6 @@ export async function touchApiKey(db: Queryable, keyId: string, at: Date): Promi
   );
 }
 
-export interface PageCursor {
-  createdAt: Date;
-  id: string;
-}
 
 /** Keys of the account, newest first, after the cursor; fetches limit + 1 to know if more follow. */
 export async function listApiKeys(

@@ -2,6 +2,7 @@ import type { LedgerEntry } from "@oto/sdk/schema";
 import type { Queryable } from "../db/types.js";
 import { sortableId } from "../ids.js";
 import { ApiError } from "../problems.js";
+import type { PageCursor } from "../store/pagination.js";
 
 /**
  * The token ledger: one balance row per account (available, held) and an append-only list of
@@ -272,17 +273,13 @@ export async function postEntry(
   });
 }
 
-export interface HistoryCursor {
-  createdAt: Date;
-  id: string;
-}
 
 /** The account's entries, newest first, after the cursor; fetches limit + 1 to know if more follow. */
 export async function listEntries(
   q: Queryable,
   accountId: string,
   limit: number,
-  after: HistoryCursor | undefined,
+  after: PageCursor | undefined,
 ): Promise<LedgerEntryRow[]> {
   if (after) {
     return q.query<LedgerEntryRow>(

@@ -1,4 +1,5 @@
-// Opaque page cursors: base64url of "<created_at ISO>|<id>" of the last item returned.
+// Opaque page cursors shared by every list operation: base64url of "<created_at ISO>|<id>" of the last
+// item returned, read back into the keyset (created_at, id) that the next page starts after.
 import { ApiError } from "../problems.js";
 
 export interface PageCursor {
