@@ -99,26 +99,28 @@ export class Output {
     for (const [label, value] of pairs) this.line(`${this.out.dim(label.padEnd(width))}  ${value}`);
   }
 
-  /** A plain-text table on stdout; widths are measured before coloring. */
+  /** A table on stdout whose columns line up on a terminal, colored or not. */
   table<Row>(columns: Array<Column<Row>>, rows: Row[]): void {
-    const cells = rows.map((row) => columns.map((column) => column.value(row)));
-    const widths = columns.map((column, i) =>
-      Math.max(column.header.length, ...cells.map((rowCells) => (rowCells[i] ?? "").length)),
+    // Styles may add visible marks (an agent's colour swatch), so cells are styled first and padded by
+    // the width a terminal shows, escape codes left out.
+    const cells = rows.map((row) =>
+      columns.map((column) => {
+        const text = column.value(row);
+        return column.style ? column.style(text, row) : text;
+      }),
     );
-    const pad = (text: string, i: number) => (i === columns.length - 1 ? text : text.padEnd(widths[i] ?? 0));
+    const widths = columns.map((column, i) =>
+      Math.max(column.header.length, ...cells.map((line) => visibleWidth(line[i] ?? ""))),
+    );
+    const pad = (text: string, i: number) =>
+      i === columns.length - 1 ? text : text + " ".repeat(Math.max(0, (widths[i] ?? 0) - visibleWidth(text)));
     this.line(
       columns
         .map((column, i) => this.out.bold(pad(column.header.toUpperCase(), i)))
         .join("  ")
         .trimEnd(),
     );
-    rows.forEach((row, r) => {
-      const line = columns.map((column, i) => {
-        const text = pad(cells[r]?.[i] ?? "", i);
-        return column.style ? column.style(text, row) : text;
-      });
-      this.line(line.join("  ").trimEnd());
-    });
+    for (const line of cells) this.line(line.map(pad).join("  ").trimEnd());
   }
 
   /**
@@ -229,4 +231,10 @@ export function formatBytes(bytes: number): string {
     unit += 1;
   }
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** How many columns a string takes on a terminal: its characters without ANSI escape sequences. */
+export function visibleWidth(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  return [...text.replace(/\x1b\[[0-9;]*m/g, "")].length;
 }

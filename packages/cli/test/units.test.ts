@@ -127,3 +127,29 @@ describe("spinners", () => {
     expect(tty(0).spinnerEnabled).toBe(false);
   });
 });
+
+describe("tables", () => {
+  it("line up when a style adds a colored mark to a cell", () => {
+    const stdout = new PassThrough();
+    let printed = "";
+    stdout.on("data", (chunk) => (printed += chunk));
+    const output = new Output(
+      { stdin: process.stdin, stdout, stderr: new PassThrough(), isTTY: { stdin: false, stdout: false, stderr: false } },
+      {},
+      { json: false, quiet: false, color: false },
+    );
+    const mark = (text: string) => `\x1b[38;2;212;160;23m■\x1b[39m ${text}`;
+    output.table(
+      [
+        { header: "name", value: (row: { name: string; kind: string }) => row.name, style: mark },
+        { header: "kind", value: (row) => row.kind },
+      ],
+      [
+        { name: "video maker", kind: "video" },
+        { name: "text", kind: "text" },
+      ],
+    );
+    const lines = printed.replace(/\x1b\[[0-9;]*m/g, "").trimEnd().split("\n");
+    expect(lines).toEqual(["NAME           KIND", "■ video maker  video", "■ text         text"]);
+  });
+});
