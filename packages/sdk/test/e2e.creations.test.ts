@@ -1,6 +1,4 @@
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Oto,
@@ -13,25 +11,11 @@ import {
   type Generation,
   type OutputKind,
 } from "../src/index.js";
+import { type RunningServer, startTestServer } from "./support/real-server.js";
 
 // Agents, generations, creations, tokens and admin through the SDK against the real server (built
 // @oto/server, in-memory PGlite, or PostgreSQL when OTO_TEST_DATABASE_URL is set), local provider.
 
-interface RunningServer {
-  url: string;
-  close(): Promise<void>;
-}
-type StartTestServer = (overrides?: Record<string, string>) => Promise<RunningServer>;
-
-const serverTestingFile = fileURLToPath(new URL("../../server/dist/testing.js", import.meta.url));
-
-async function startTestServer(overrides?: Record<string, string>): Promise<RunningServer> {
-  if (!existsSync(serverTestingFile)) {
-    throw new Error(`${serverTestingFile} is missing: run \`pnpm --filter @oto/server build\` first`);
-  }
-  const testing = (await import(serverTestingFile)) as { startTestServer: StartTestServer };
-  return testing.startTestServer(overrides);
-}
 
 const password = "correct horse battery staple";
 const STARTER = 50;

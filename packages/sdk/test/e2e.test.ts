@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Oto,
@@ -10,26 +8,9 @@ import {
   OtoRateLimitError,
   type ApiKey,
 } from "../src/index.js";
+import { type RunningServer, startTestServer } from "./support/real-server.js";
 
-// The SDK against the real server (built @oto/server, in-memory PGlite, or PostgreSQL when
-// OTO_TEST_DATABASE_URL is set). The server is loaded from its build output by path: @oto/sdk does
-// not depend on @oto/server (the server already depends on the SDK for its types).
-
-interface RunningServer {
-  url: string;
-  close(): Promise<void>;
-}
-type StartTestServer = (overrides?: Record<string, string>) => Promise<RunningServer>;
-
-const serverTestingFile = fileURLToPath(new URL("../../server/dist/testing.js", import.meta.url));
-
-async function startTestServer(overrides?: Record<string, string>): Promise<RunningServer> {
-  if (!existsSync(serverTestingFile)) {
-    throw new Error(`${serverTestingFile} is missing: run \`pnpm --filter @oto/server build\` first`);
-  }
-  const testing = (await import(serverTestingFile)) as { startTestServer: StartTestServer };
-  return testing.startTestServer(overrides);
-}
+// The SDK against the real server (see support/real-server.ts).
 
 const SECRET = /^oto_[0-9a-z]{8}_[0-9A-Za-z]{32}$/;
 const password = "correct horse battery staple";
