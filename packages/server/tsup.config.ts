@@ -1,11 +1,12 @@
 import { cpSync, mkdirSync } from "node:fs";
 import { defineConfig } from "tsup";
 
-// Two entries (the server and its test helper) sharing chunks. Dependencies stay external.
+// Three entries (the server, its test helper, and the lineage record code `oto verify` imports) sharing
+// chunks. Dependencies stay external.
 // The spec and the SQL migrations are read at run time, so they are copied next to the bundle:
 // the code looks for them by walking up from its own file (src/… in tests, dist/ when built).
 export default defineConfig({
-  entry: { index: "src/index.ts", testing: "src/testing.ts" },
+  entry: { index: "src/index.ts", testing: "src/testing.ts", lineage: "src/lineage/index.ts" },
   format: ["esm"],
   dts: true,
   target: "node20",

@@ -7,8 +7,12 @@ import { registerGenerateCommand } from "./commands/generate.js";
 import { registerHelpCommand } from "./commands/help.js";
 import { registerJobsCommands } from "./commands/jobs.js";
 import { registerKeysCommands } from "./commands/keys.js";
+import { registerLineageCommands } from "./commands/lineage.js";
 import { registerServerCommands } from "./commands/server.js";
 import { registerTokensCommands } from "./commands/tokens.js";
+import { registerSearchCommand } from "./commands/search.js";
+import { registerWallCommands } from "./commands/wall.js";
+import { registerDemoCommands } from "./commands/demo.js";
 import { ExitCode, debugEnabled, describeError } from "./errors.js";
 import { type Io, Output, processIo } from "./io.js";
 import type { AppContext } from "./session.js";
@@ -72,8 +76,12 @@ export function createProgram(ctx: AppContext): Command {
   registerGenerateCommand(program, ctx);
   registerJobsCommands(program, ctx);
   registerCreationsCommands(program, ctx);
+  registerLineageCommands(program, ctx);
+  registerSearchCommand(program, ctx);
+  registerWallCommands(program, ctx);
   registerTokensCommands(program, ctx);
   registerAdminCommands(program, ctx);
+  registerDemoCommands(program, ctx);
   registerHelpCommand(program, ctx);
 
   forEachCommand(program, (cmd) => {

@@ -34,6 +34,14 @@ const COMMANDS = [
   ["publish"],
   ["unpublish"],
   ["share"],
+  ["fork"],
+  ["tree"],
+  ["verify"],
+  ["search"],
+  ["wall"],
+  ["wall", "info"],
+  ["wall", "locate"],
+  ["open"],
   ["tokens"],
   ["tokens", "balance"],
   ["tokens", "history"],
@@ -41,6 +49,8 @@ const COMMANDS = [
   ["tokens", "buy"],
   ["admin"],
   ["admin", "grant"],
+  ["demo"],
+  ["demo", "seed"],
   ["help"],
 ];
 

@@ -14,6 +14,8 @@ import type {
   paths,
   Readiness,
   RegisterRequest,
+  SearchHit,
+  SearchPage,
 } from "./schema.js";
 import type { ApiContext, CallExtras, CallInit } from "./context.js";
 import type { ListParams, OtoOptions, RequestOptions } from "./options.js";
@@ -21,7 +23,10 @@ import { type AdminApi, adminApi } from "./resources/admin.js";
 import { type AgentsApi, agentsApi } from "./resources/agents.js";
 import { type CreationsApi, creationsApi, type SharedApi, sharedApi } from "./resources/creations.js";
 import { type GenerationsApi, generationsApi } from "./resources/generations.js";
+import { type LineageApi, lineageApi } from "./resources/lineage.js";
+import { type SearchApi, type SearchParams, searchApi } from "./resources/search.js";
 import { type TokensApi, tokensApi } from "./resources/tokens.js";
+import { type WallApi, wallApi } from "./resources/wall.js";
 import { createTransport, type AttemptOptions, type RequestFetch } from "./transport.js";
 import { unwrap, type FetchResult } from "./unwrap.js";
 import { SDK_VERSION } from "./version.js";
@@ -60,6 +65,11 @@ export class Oto {
   readonly tokens: TokensApi;
   /** Operator actions (admin role). */
   readonly admin: AdminApi;
+  /** The keys that sign lineage records (a creation's lineage, tree and record are under `creations`). */
+  readonly lineage: LineageApi;
+  /** The wall: geometry, tiles, and where things are on it. */
+  readonly wall: WallApi;
+  readonly #search: SearchApi;
   readonly #transport: (call?: AttemptOptions) => RequestFetch;
 
   constructor(options: OtoOptions = {}) {
@@ -98,6 +108,22 @@ export class Oto {
     this.shared = sharedApi(ctx);
     this.tokens = tokensApi(ctx);
     this.admin = adminApi(ctx);
+    this.lineage = lineageApi(ctx);
+    this.wall = wallApi(ctx);
+    this.#search = searchApi(ctx);
+  }
+
+  /**
+   * One page of accounts and published creations matching `q`, best first (`type`, `kind`, `limit`, `cursor`).
+   * Any text is accepted: words, `"a phrase"`, `-excluded`, `or`; the last word also matches as a prefix.
+   */
+  search(q: string, params?: SearchParams, options?: RequestOptions): Promise<SearchPage> {
+    return this.#search.search(q, params, options);
+  }
+
+  /** Every search hit, following `next_cursor` page by page. */
+  searchAll(q: string, params?: Omit<SearchParams, "cursor">, options?: RequestOptions): AsyncIterableIterator<SearchHit> {
+    return this.#search.searchAll(q, params, options);
   }
 
   /**

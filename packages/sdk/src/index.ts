@@ -15,9 +15,13 @@ export type {
   DownloadCallOptions,
   ListCreationsParams,
   SharedApi,
+  CreationTreeParams,
 } from "./resources/creations.js";
+export type { LineageApi } from "./resources/lineage.js";
 export type { TokensApi, WaitForCreditOptions } from "./resources/tokens.js";
 export type { AdminApi } from "./resources/admin.js";
+export type { SearchApi, SearchParams } from "./resources/search.js";
+export type { LocateTarget, TileKey, TileOptions, WallApi } from "./resources/wall.js";
 export type { GenerateAndWaitOptions, WaitOptions } from "./wait.js";
 export { filenameFromDisposition } from "./download.js";
 export type { ByteRange, DownloadedBytes, DownloadedStream, DownloadInfo, DownloadOptions } from "./download.js";

@@ -708,6 +708,237 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/wall": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The wall's geometry, tile scheme and extent
+         * @description What a viewer needs before loading tiles: the post-it and slot sizes, the tile pyramid and the
+         *     bounds of everything pinned so far. Coordinates are integer wall units; y grows downwards.
+         *     Tile `(z, x, y)` covers `[x·S, (x+1)·S) × [y·S, (y+1)·S)` with `S = items_tile_size · 2^(items_zoom − z)`;
+         *     a post-it belongs to the tile holding its centre.
+         */
+        get: operations["getWall"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wall/tiles/{z}/{x}/{y}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Zoom level, from 0 (coarsest) to the wall's `items_zoom`. */
+                z: components["parameters"]["TileZ"];
+                x: components["parameters"]["TileX"];
+                y: components["parameters"]["TileY"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One tile of the wall
+         * @description At `items_zoom` the post-its whose centre is in the tile and the strings touching them; at any
+         *     coarser zoom an aggregate (density per cell, golden agents, highlights) so a zoomed-out view
+         *     costs little. `kinds` keeps only post-its of those output kinds (and strings whose two ends are kept).
+         *     Tiles carry a weak `ETag` that changes when the tile's content changes; send it back as
+         *     `If-None-Match` to get `304`.
+         */
+        get: operations["getWallTile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wall/tiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Several tiles in one request
+         * @description Up to 16 tiles named `z/x/y` in `keys` (comma-separated), answered in the same order. Each tile
+         *     carries its own `etag`; the response's `ETag` covers them all.
+         */
+        get: operations["getWallTiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wall/locate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where something is on the wall
+         * @description The position of a published creation, an agent's golden post-it or an account's home, for a viewer
+         *     to fly to. Give exactly one of `creation`, `agent` and `handle`. `404` when it is not on the wall
+         *     (a draft, an unpublished creation, an unknown id).
+         */
+        get: operations["locateOnWall"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/creations/{creation_id}/fork": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fork a creation
+         * @description Runs an agent with this creation as its input: the same as `createGeneration` with
+         *     `inputs: [creation_id]`. Any published creation can be forked, and your own drafts. The new creation
+         *     records its source, and once published gets a "forked from" string to it.
+         */
+        post: operations["forkCreation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/creations/{creation_id}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A creation's lineage
+         * @description The chain from the first ancestor to this creation, following each creation's first source, with
+         *     the agents and prompt of every step: what a visitor sees when clicking a "forked from" string.
+         *     An ancestor that is no longer public appears as a hidden step (its id only).
+         */
+        get: operations["getCreationLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/creations/{creation_id}/tree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Everything forked from a creation
+         * @description All published descendants of a creation (and your own drafts among them), as a tree, breadth-first
+         *     up to `depth` levels and `limit` creations; `truncated` says when more exist.
+         */
+        get: operations["getCreationTree"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/creations/{creation_id}/record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A creation's signed lineage record
+         * @description The C2PA-style record signed by the server when the creation was made: content hash, agents,
+         *     ingredients with their own record hashes, and an Ed25519 signature over the RFC 8785 canonical JSON
+         *     of the rest. Verify it with a key from `getLineageKeys` (`oto verify` does all the checks).
+         */
+        get: operations["getCreationRecord"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lineage/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public keys that sign lineage records
+         * @description A JSON Web Key Set (Ed25519, `OKP`). Retired keys stay listed so old records still verify.
+         */
+        get: operations["getLineageKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search accounts and published creations
+         * @description PostgreSQL full-text search over handles and display names, and over published creations' titles and
+         *     prompts; ranked best first. Each hit carries its place on the wall for a viewer to fly to.
+         */
+        get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -784,6 +1015,7 @@ export interface components {
             display_name: string;
             /** @enum {string} */
             role: "user" | "admin";
+            home: components["schemas"]["Home"];
             created_at: components["schemas"]["Timestamp"];
         };
         RegisterRequest: {
@@ -875,6 +1107,8 @@ export interface components {
             color: components["schemas"]["HexColor"];
             cost_tokens: number;
             archived_at: components["schemas"]["Timestamp"] | null;
+            /** @description The golden post-it's place on the wall. */
+            placement: components["schemas"]["WallPlacement"] | null;
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
@@ -987,6 +1221,8 @@ export interface components {
             published_at: components["schemas"]["Timestamp"] | null;
             /** @description The share link, visible to the author only. */
             share: components["schemas"]["Share"] | null;
+            /** @description Where the post-it is pinned while published; null for a draft. */
+            placement: components["schemas"]["WallPlacement"] | null;
             created_at: components["schemas"]["Timestamp"];
         };
         CreationPage: {
@@ -1070,6 +1306,303 @@ export interface components {
             handle: components["schemas"]["Handle"];
             tokens: number;
             reason: string;
+        };
+        WallPoint: {
+            x: number;
+            y: number;
+        };
+        /** @description An account's fixed spot on the wall, handed out outward from the centre in a spiral at sign-up. */
+        Home: {
+            /** @description Position in the spiral of homes (0 is the centre). */
+            index: number;
+            x: number;
+            y: number;
+        };
+        /** @description Where a post-it is pinned. Stored when it is pinned and never recomputed. */
+        WallPlacement: {
+            /** @description Centre of the post-it, in wall units. */
+            x: number;
+            y: number;
+            /** @description Degrees, clockwise. */
+            rotation: number;
+            colour: components["schemas"]["HexColor"];
+        };
+        WallInfo: {
+            /** @description Post-its sit centred in square slots this wide. */
+            slot_size: number;
+            /** @description Post-its are square, this wide. */
+            postit_size: number;
+            /** @description The zoom whose tiles list post-its; coarser tiles are aggregates. */
+            items_zoom: number;
+            /** @description Side of a tile at `items_zoom`, in wall units. */
+            items_tile_size: number;
+            /** @description An aggregate tile is split into this many cells per side. */
+            aggregate_grid: number;
+            /** @description The most post-its an items tile can hold. */
+            max_tile_postits: number;
+            /** @description The box holding every pinned post-it and home, or null on an empty wall. */
+            bounds: components["schemas"]["WallBounds"] | null;
+            counts: {
+                accounts: number;
+                agents: number;
+                creations: number;
+            };
+            /** @description Grows with every change to the wall. */
+            version: number;
+        };
+        WallBounds: {
+            min_x: number;
+            min_y: number;
+            max_x: number;
+            max_y: number;
+        };
+        WallPostIt: {
+            /** @description The creation's or agent's id. */
+            id: string;
+            /**
+             * @description `agent` is a golden post-it.
+             * @enum {string}
+             */
+            type: "creation" | "agent";
+            kind: components["schemas"]["OutputKind"];
+            x: number;
+            y: number;
+            size: number;
+            rotation: number;
+            colour: components["schemas"]["HexColor"];
+            /** @description An agent's string colour (its `color`). */
+            string_colour?: components["schemas"]["HexColor"] | null;
+            /** @description A creation's title or an agent's name. */
+            title: string;
+            author: components["schemas"]["AccountRef"];
+            thumbnail_url: string | null;
+            /** @description Published creations made from this creation (for an agent, published creations it made). */
+            forks: number;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        /** @description A coloured line; `made_with` runs from an agent to a creation it made, `forked_from` from a source creation to its fork. */
+        WallString: {
+            id: string;
+            /** @enum {string} */
+            type: "made_with" | "forked_from";
+            from: components["schemas"]["WallStringEnd"];
+            to: components["schemas"]["WallStringEnd"];
+            colour: components["schemas"]["HexColor"];
+        };
+        WallStringEnd: {
+            id: string;
+            x: number;
+            y: number;
+        };
+        WallTileBase: {
+            /** @description `z/x/y`. */
+            key: string;
+            z: number;
+            x: number;
+            y: number;
+            bounds: components["schemas"]["WallBounds"];
+            /** @description The tile's own weak validator. */
+            etag: string;
+        };
+        WallItemsTile: components["schemas"]["WallTileBase"] & {
+            /** @constant */
+            type: "items";
+            postits: components["schemas"]["WallPostIt"][];
+            /** @description Strings with at least one end in this tile. */
+            strings: components["schemas"]["WallString"][];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "items";
+        };
+        WallAggregateCell: {
+            /** @description Column of the cell inside the tile. */
+            cx: number;
+            cy: number;
+            /** @description Post-its in the cell. */
+            count: number;
+            agents: number;
+            kinds: {
+                text: number;
+                image: number;
+                voice: number;
+                video: number;
+            };
+        };
+        WallHighlight: {
+            id: string;
+            /** @enum {string} */
+            type: "creation" | "agent";
+            kind: components["schemas"]["OutputKind"];
+            x: number;
+            y: number;
+            title: string;
+            colour: components["schemas"]["HexColor"];
+            forks: number;
+        };
+        WallAggregateTile: components["schemas"]["WallTileBase"] & {
+            /** @constant */
+            type: "aggregate";
+            /** @description Cells per side. */
+            grid: number;
+            /** @description Post-its in the tile. */
+            total: number;
+            /** @description The non-empty cells. */
+            cells: components["schemas"]["WallAggregateCell"][];
+            /** @description The golden agents and most-forked creations of the tile, a few at most. */
+            highlights: components["schemas"]["WallHighlight"][];
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "aggregate";
+        };
+        WallTile: components["schemas"]["WallItemsTile"] | components["schemas"]["WallAggregateTile"];
+        WallTileBatch: {
+            tiles: components["schemas"]["WallTile"][];
+        };
+        WallLocation: {
+            /** @enum {string} */
+            type: "creation" | "agent" | "home";
+            /** @description The creation, agent or account id. */
+            id: string;
+            x: number;
+            y: number;
+            size: number;
+            /** @description Key `z/x/y` of the items tile holding it. */
+            tile: string;
+        };
+        ForkRequest: {
+            agent_id: components["schemas"]["AgentId"];
+            prompt: string;
+            variables?: {
+                [key: string]: string;
+            };
+            parameters?: components["schemas"]["GenerationParameters"];
+        };
+        CreationSummary: {
+            id: components["schemas"]["CreationId"];
+            title: string;
+            kind: components["schemas"]["OutputKind"];
+            author: components["schemas"]["AccountRef"];
+            /** @enum {string} */
+            state: "draft" | "published";
+            thumbnail_url: string | null;
+            published_at: components["schemas"]["Timestamp"] | null;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        LineageStep: {
+            creation_id: components["schemas"]["CreationId"];
+            /** @description True when this ancestor is not visible to you (unpublished); only its id is given. */
+            hidden: boolean;
+            creation: components["schemas"]["CreationSummary"] | null;
+            /** @description The agents of this step, in order. */
+            agents: components["schemas"]["AgentRef"][];
+            prompt: string | null;
+        };
+        Lineage: {
+            creation_id: components["schemas"]["CreationId"];
+            /** @description From the first ancestor to this creation (last). */
+            steps: components["schemas"]["LineageStep"][];
+        };
+        CreationTreeNode: {
+            creation: components["schemas"]["CreationSummary"];
+            agents: components["schemas"]["AgentRef"][];
+            children: components["schemas"]["CreationTreeNode"][];
+        };
+        CreationTree: {
+            root: components["schemas"]["CreationTreeNode"];
+            /** @description Creations in the tree, the root included. */
+            count: number;
+            /** @description True when `depth` or `limit` left descendants out. */
+            truncated: boolean;
+        };
+        ContentHash: {
+            /** @constant */
+            alg: "sha256";
+            value: string;
+        };
+        /** @description A signed lineage record in the spirit of C2PA (claim, actions, ingredients, signature). */
+        LineageRecord: {
+            /** @constant */
+            v: 1;
+            creation_id: components["schemas"]["CreationId"];
+            content_hash: components["schemas"]["ContentHash"];
+            media_type: string;
+            created_at: string;
+            claim_generator: string;
+            owner_id: components["schemas"]["AccountId"];
+            job_id: components["schemas"]["JobId"];
+            actions: {
+                /** @enum {string} */
+                action: "c2pa.created" | "c2pa.edited" | "c2pa.opened";
+                digital_source_type?: string;
+                software_agent?: {
+                    agent_id: string;
+                    name: string;
+                    model?: string;
+                    endpoint_id?: string;
+                };
+                parameters?: {
+                    /** @description "sha256:<hex>" of the prompt; the prompt itself is never part of a record. */
+                    prompt_hash?: string;
+                    ingredient_ids?: components["schemas"]["CreationId"][];
+                };
+            }[];
+            ingredients: {
+                creation_id: components["schemas"]["CreationId"];
+                /** @enum {string} */
+                relationship: "parentOf" | "inputTo";
+                content_hash: components["schemas"]["ContentHash"];
+                record_hash: string;
+            }[];
+            prev_record_hash: string | null;
+            sig: {
+                /** @constant */
+                alg: "Ed25519";
+                kid: string;
+                value: string;
+            };
+        };
+        Jwk: {
+            kid: string;
+            /** @constant */
+            kty: "OKP";
+            /** @constant */
+            crv: "Ed25519";
+            /** @description base64url of the 32-byte public key. */
+            x: string;
+            /** @constant */
+            use?: "sig";
+            /** @constant */
+            alg?: "EdDSA";
+        };
+        Jwks: {
+            keys: components["schemas"]["Jwk"][];
+        };
+        SearchHit: {
+            /** @enum {string} */
+            type: "account" | "creation";
+            /** @description The account or creation id. */
+            id: string;
+            /** @description Higher is a better match. */
+            rank: number;
+            /** @description A creation's title, or an account's display name. */
+            title: string;
+            /** @description An account's `@handle`, or a creation's author and kind. */
+            subtitle: string;
+            kind: components["schemas"]["OutputKind"] | null;
+            author: components["schemas"]["AccountRef"] | null;
+            thumbnail_url: string | null;
+            /** @description Where to fly to (a creation's post-it, an account's home). */
+            location: components["schemas"]["WallPoint"] | null;
+        };
+        SearchPage: {
+            data: components["schemas"]["SearchHit"][];
+            next_cursor: string | null;
         };
     };
     responses: {
@@ -1396,6 +1929,14 @@ export interface components {
         Disposition: "attachment" | "inline";
         /** @description One byte range, e.g. `bytes=0-1023` or `bytes=-500`. */
         Range: string;
+        /** @description Zoom level, from 0 (coarsest) to the wall's `items_zoom`. */
+        TileZ: number;
+        TileX: number;
+        TileY: number;
+        /** @description Only post-its of these output kinds, comma-separated (all when absent). */
+        Kinds: components["schemas"]["OutputKind"][];
+        /** @description An `ETag` from an earlier response; `304` when it is still current. */
+        IfNoneMatch: string;
     };
     requestBodies: never;
     headers: {
@@ -1414,6 +1955,16 @@ export interface components {
          * @example "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
          */
         ETag: string;
+        /**
+         * @description How long the response may be cached.
+         * @example public, max-age=5, stale-while-revalidate=60
+         */
+        CacheControl: string;
+        /**
+         * @description A weak validator that changes when the content changes.
+         * @example W/"t12-5-3-1f3a9c"
+         */
+        WeakETag: string;
     };
     pathItems: never;
 }
@@ -1469,6 +2020,34 @@ export type CheckoutSession = components['schemas']['CheckoutSession'];
 export type Purchase = components['schemas']['Purchase'];
 export type WebhookAck = components['schemas']['WebhookAck'];
 export type AdminGrantRequest = components['schemas']['AdminGrantRequest'];
+export type WallPoint = components['schemas']['WallPoint'];
+export type Home = components['schemas']['Home'];
+export type WallPlacement = components['schemas']['WallPlacement'];
+export type WallInfo = components['schemas']['WallInfo'];
+export type WallBounds = components['schemas']['WallBounds'];
+export type WallPostIt = components['schemas']['WallPostIt'];
+export type WallString = components['schemas']['WallString'];
+export type WallStringEnd = components['schemas']['WallStringEnd'];
+export type WallTileBase = components['schemas']['WallTileBase'];
+export type WallItemsTile = components['schemas']['WallItemsTile'];
+export type WallAggregateCell = components['schemas']['WallAggregateCell'];
+export type WallHighlight = components['schemas']['WallHighlight'];
+export type WallAggregateTile = components['schemas']['WallAggregateTile'];
+export type WallTile = components['schemas']['WallTile'];
+export type WallTileBatch = components['schemas']['WallTileBatch'];
+export type WallLocation = components['schemas']['WallLocation'];
+export type ForkRequest = components['schemas']['ForkRequest'];
+export type CreationSummary = components['schemas']['CreationSummary'];
+export type LineageStep = components['schemas']['LineageStep'];
+export type Lineage = components['schemas']['Lineage'];
+export type CreationTreeNode = components['schemas']['CreationTreeNode'];
+export type CreationTree = components['schemas']['CreationTree'];
+export type ContentHash = components['schemas']['ContentHash'];
+export type LineageRecord = components['schemas']['LineageRecord'];
+export type Jwk = components['schemas']['Jwk'];
+export type Jwks = components['schemas']['Jwks'];
+export type SearchHit = components['schemas']['SearchHit'];
+export type SearchPage = components['schemas']['SearchPage'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponseNotFound = components['responses']['NotFound'];
@@ -1494,9 +2073,16 @@ export type ParameterCreationIdPath = components['parameters']['CreationIdPath']
 export type ParameterShareTokenPath = components['parameters']['ShareTokenPath'];
 export type ParameterDisposition = components['parameters']['Disposition'];
 export type ParameterRange = components['parameters']['Range'];
+export type ParameterTileZ = components['parameters']['TileZ'];
+export type ParameterTileX = components['parameters']['TileX'];
+export type ParameterTileY = components['parameters']['TileY'];
+export type ParameterKinds = components['parameters']['Kinds'];
+export type ParameterIfNoneMatch = components['parameters']['IfNoneMatch'];
 export type HeaderRequestId = components['headers']['RequestId'];
 export type HeaderRetryAfter = components['headers']['RetryAfter'];
 export type HeaderETag = components['headers']['ETag'];
+export type HeaderCacheControl = components['headers']['CacheControl'];
+export type HeaderWeakETag = components['headers']['WeakETag'];
 export type $defs = Record<string, never>;
 export interface operations {
     getHealth: {
@@ -1598,6 +2184,11 @@ export interface operations {
                      *         "handle": "ada",
                      *         "display_name": "Ada Lovelace",
                      *         "role": "user",
+                     *         "home": {
+                     *           "index": 0,
+                     *           "x": 0,
+                     *           "y": 0
+                     *         },
                      *         "created_at": "2026-11-26T10:00:00.000Z"
                      *       },
                      *       "api_key": {
@@ -1661,6 +2252,11 @@ export interface operations {
                      *         "handle": "ada",
                      *         "display_name": "Ada Lovelace",
                      *         "role": "user",
+                     *         "home": {
+                     *           "index": 0,
+                     *           "x": 0,
+                     *           "y": 0
+                     *         },
                      *         "created_at": "2026-11-26T10:00:00.000Z"
                      *       },
                      *       "api_key": {
@@ -1707,6 +2303,11 @@ export interface operations {
                      *       "handle": "ada",
                      *       "display_name": "Ada Lovelace",
                      *       "role": "user",
+                     *       "home": {
+                     *         "index": 0,
+                     *         "x": 0,
+                     *         "y": 0
+                     *       },
                      *       "created_at": "2026-11-26T10:00:00.000Z"
                      *     }
                      */
@@ -2885,6 +3486,336 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getWall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The wall. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WallInfo"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getWallTile: {
+        parameters: {
+            query?: {
+                /** @description Only post-its of these output kinds, comma-separated (all when absent). */
+                kinds?: components["parameters"]["Kinds"];
+            };
+            header?: {
+                /** @description An `ETag` from an earlier response; `304` when it is still current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description Zoom level, from 0 (coarsest) to the wall's `items_zoom`. */
+                z: components["parameters"]["TileZ"];
+                x: components["parameters"]["TileX"];
+                y: components["parameters"]["TileY"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tile. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    ETag: components["headers"]["WeakETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WallTile"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getWallTiles: {
+        parameters: {
+            query: {
+                /** @description Tile keys `z/x/y`, comma-separated. */
+                keys: string[];
+                /** @description Only post-its of these output kinds, comma-separated (all when absent). */
+                kinds?: components["parameters"]["Kinds"];
+            };
+            header?: {
+                /** @description An `ETag` from an earlier response; `304` when it is still current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tiles, in the order asked. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    ETag: components["headers"]["WeakETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WallTileBatch"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    locateOnWall: {
+        parameters: {
+            query?: {
+                creation?: components["schemas"]["CreationId"];
+                agent?: components["schemas"]["AgentId"];
+                handle?: components["schemas"]["Handle"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The location. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WallLocation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    forkCreation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes the POST safe to retry; see the conventions above.
+                 * @example 2f1c7b0e-8f3a-4d6b-9a51-0c2e3d4f5a6b
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /** @description `wait=N` (1–60): wait up to N seconds for the job to end. */
+                Prefer?: string;
+            };
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "agent_id": "ag_01jd3x9v6q8r5m2k7n4p0w1z3y",
+                 *       "prompt": "the same lighthouse at dawn"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ForkRequest"];
+            };
+        };
+        responses: {
+            /** @description The job ended within the `Prefer` wait. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Generation"];
+                };
+            };
+            /** @description The job is queued or running. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    /** @description The job's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Generation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            402: components["responses"]["InsufficientTokens"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getCreationLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lineage, oldest first. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lineage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getCreationTree: {
+        parameters: {
+            query?: {
+                depth?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tree. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreationTree"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getCreationRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                creation_id: components["parameters"]["CreationIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed record. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LineageRecord"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getLineageKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key set. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Jwks"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    search: {
+        parameters: {
+            query: {
+                q: string;
+                /** @description Only accounts or only creations. */
+                type?: "account" | "creation";
+                /** @description Only creations of this kind (implies `type=creation`). */
+                kind?: components["schemas"]["OutputKind"];
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of hits. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["RateLimited"];
         };
     };

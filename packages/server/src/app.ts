@@ -16,12 +16,19 @@ import { serverVersion } from "./paths.js";
 import { ApiError } from "./problems.js";
 import { genReqId } from "./requestId.js";
 import { FileStore } from "./storage/files.js";
+import { ensureSigningKey } from "./lineage/keyStore.js";
 import { HELMET_OPTIONS, helmetHeaders } from "./securityHeaders.js";
 import { ResponseChecker, type ResponseViolation } from "./responseCheck.js";
 import { operationResolver } from "./routes.js";
 import { loadSpec, responseOnlyMediaTypes } from "./spec.js";
 import { requestValidatorCompiler } from "./validation.js";
 import { registerWebRoutes } from "./web.js";
+import { backfillWall } from "./wall/pinning.js";
+import { WallPlacer } from "./wall/placer.js";
+import { WallSignal } from "./wall/signal.js";
+import { LiveWallIndex } from "./wall/index/live.js";
+import { installCommaArrays } from "./wall/tiles/formArrays.js";
+import { WallTiles } from "./wall/tiles/service.js";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -35,6 +42,9 @@ declare module "fastify" {
     generation: GenerationSystem;
     /** Responses that did not follow openapi.yaml (only recorded when config.checkResponses is on). */
     responseViolations: ResponseViolation[];
+    /** Pins post-its (this process's placement state); wallSignal fires after each committed wall change. */
+    wall: WallPlacer;
+    wallSignal: WallSignal;
   }
 }
 
@@ -56,6 +66,8 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   let files: FileStore | undefined;
   try {
     files = await FileStore.open(config);
+    // The lineage signing key: made by the first process to start, then shared by all of them.
+    await ensureSigningKey(db);
 
     app = Fastify({
       logger: { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
@@ -134,6 +146,15 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
       options.generation,
     );
     app.decorate("generation", generation);
+    const wallSignal = new WallSignal();
+    const wall = new WallPlacer(db, wallSignal);
+    app.decorate("wall", wall);
+    app.decorate("wallSignal", wallSignal);
+    // The viewport side: an in-memory index of the wall, caught up from wall_changes, and the tiles built from it.
+    const wallIndex = new LiveWallIndex(db, wallSignal, { onError: (err) => app?.log.warn({ err }, "wall index catch-up failed") });
+    const wallIndexBuilt = wallIndex.start();
+    wallIndexBuilt.catch(() => {}); // awaited below
+    const wallTiles = new WallTiles(db, wallIndex, { cacheBytes: (config.wallTileCacheMb ?? 64) * 1024 * 1024 });
     // Before the server stops accepting: event streams end, runs stop (resumed by the next start).
     app.addHook("preClose", async () => {
       await generation.close();
@@ -152,9 +173,12 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
         stripe: config.stripe,
         tokenPacks: config.tokenPacks,
         generation,
+        wall,
+        wallTiles,
       }),
       ...options.handlers,
     };
+    installCommaArrays(app, spec);
     await app.register(openapiGlue, {
       specification: spec.document,
       operationResolver: operationResolver({
@@ -169,11 +193,15 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     await registerWebRoutes(app, spec);
 
     app.addHook("onClose", async () => {
+      wallIndex.close();
       await idempotency.close();
       await db.close();
       await files?.close();
     });
     await app.ready();
+    // The placement state is built from the database, and anything published before the wall existed is pinned.
+    await backfillWall(wall);
+    await wallIndexBuilt;
     await generation.start();
     return app;
   } catch (err) {

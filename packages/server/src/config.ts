@@ -32,6 +32,8 @@ export interface ServerConfig {
   starterTokens: number;
   /** A job not ended after this many seconds is timed out and its hold released. */
   jobTimeoutS: number;
+  /** Memory for serialized wall tiles, in MiB (default 64; 0 turns the tile cache off). */
+  wallTileCacheMb?: number | undefined;
   runpod: {
     apiKey?: string | undefined;
     /** RunPod's serverless API (tests point it at a local server). */
@@ -125,6 +127,7 @@ const envSchema = z.object({
   OTO_MAX_OUTPUT_BYTES: integer(1024, 2 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   OTO_STARTER_TOKENS: integer(0, 1_000_000).default(50),
   OTO_JOB_TIMEOUT_S: integer(5, 7 * 24 * 3600).default(900),
+  OTO_WALL_TILE_CACHE_MB: integer(0, 65536).optional(),
   RUNPOD_API_KEY: z.string().optional(),
   RUNPOD_API_BASE: z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http(s) URL" }).default("https://api.runpod.ai/v2"),
   OTO_RUNPOD_OUTPUT_HOSTS: commaList.default([]),
@@ -195,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     maxOutputBytes: e.OTO_MAX_OUTPUT_BYTES,
     starterTokens: e.OTO_STARTER_TOKENS,
     jobTimeoutS: e.OTO_JOB_TIMEOUT_S,
+    wallTileCacheMb: e.OTO_WALL_TILE_CACHE_MB,
     runpod: { apiKey: e.RUNPOD_API_KEY, apiBase: e.RUNPOD_API_BASE.replace(/\/+$/, ""), outputHosts: e.OTO_RUNPOD_OUTPUT_HOSTS },
     stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBase: e.STRIPE_API_BASE },
     tokenPacks: e.OTO_TOKEN_PACKS ?? DEFAULT_TOKEN_PACKS,

@@ -211,7 +211,7 @@ export class ResponseChecker {
       return inspect(request, reply, payload) ?? payload;
     });
 
-    // Bodies sent as ready-made strings (idempotent replays) skip preSerialization, and so do files.
+    // Bodies sent ready-made (idempotent replays, cached wall tiles) skip preSerialization, and so do files.
     app.addHook("onSend", async (request, reply, payload) => {
       if ((request as unknown as Record<symbol, boolean>)[checked]) return payload;
       const operationId = operationOf(request);
@@ -219,12 +219,13 @@ export class ResponseChecker {
         const replaced = inspectRaw(request, reply, operationId, payload);
         return replaced === undefined ? payload : JSON.stringify(replaced);
       }
-      if (typeof payload !== "string" || !/json/i.test(String(reply.getHeader("content-type") ?? ""))) return payload;
+      const text = typeof payload === "string" ? payload : payload instanceof Uint8Array ? Buffer.from(payload).toString("utf8") : undefined;
+      if (text === undefined || !/json/i.test(String(reply.getHeader("content-type") ?? ""))) return payload;
       let body: unknown;
       try {
-        body = JSON.parse(payload);
+        body = JSON.parse(text);
       } catch {
-        body = payload;
+        body = text;
       }
       const replaced = inspect(request, reply, body);
       return replaced === undefined ? payload : JSON.stringify(replaced);

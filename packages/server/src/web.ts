@@ -46,7 +46,15 @@ async function webRoutes(app: FastifyInstance, spec: LoadedSpec): Promise<void> 
 
   const viewer = viewerDistDir();
   if (viewer) {
-    await app.register(fastifyStatic, { root: viewer, prefix: "/", index: ["index.html"] });
+    await app.register(fastifyStatic, {
+      root: viewer,
+      prefix: "/",
+      index: ["index.html"],
+      // The viewer's assets carry a content hash in their names; index.html does not and is revalidated.
+      setHeaders: (res, file) => {
+        if (/-[A-Z0-9]{8}\.(js|css|woff2?)$/.test(file)) res.header("cache-control", "public, max-age=31536000, immutable");
+      },
+    });
   } else {
     app.get("/", { schema: { hide: true } }, async (_request, reply) =>
       reply.type("text/html; charset=utf-8").send(LANDING_PAGE),

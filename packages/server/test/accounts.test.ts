@@ -24,6 +24,7 @@ describe("register", () => {
       handle,
       display_name: "Ada Lovelace",
       role: "user",
+      home: { index: expect.any(Number), x: expect.any(Number), y: expect.any(Number) },
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     expect(res.body.api_key).toMatchObject({
@@ -192,6 +193,7 @@ describe("me", () => {
       handle: account.handle,
       display_name: account.handle,
       role: "user",
+      home: { index: expect.any(Number), x: expect.any(Number), y: expect.any(Number) },
       created_at: expect.any(String),
     });
   });

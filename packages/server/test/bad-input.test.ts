@@ -14,6 +14,7 @@ const SAMPLE_BODIES: Record<string, Record<string, unknown>> = {
   updateAgent: { description: "a new description" },
   quoteGeneration: { agent_id: "ag_00000000000000000000000000", prompt: "a sample prompt" },
   createGeneration: { agent_id: "ag_00000000000000000000000000", prompt: "a sample prompt" },
+  forkCreation: { agent_id: "ag_00000000000000000000000000", prompt: "a sample prompt" },
   createCheckout: { pack_id: "starter" },
   adminGrantTokens: { handle: "sample_handle", tokens: 5, reason: "sample" },
 };
@@ -36,6 +37,9 @@ const PATH_SAMPLES: Record<string, string> = {
   creation_id: "cr_00000000000000000000000000",
   share_token: `s_${"0".repeat(32)}`,
   session_id: "cs_test_sample",
+  z: "12",
+  x: "0",
+  y: "0",
 };
 
 function concretePath(path: string): string {

@@ -262,6 +262,86 @@ describe("a scenario through every operation follows the spec", () => {
     }
   });
 
+  test("runs through fork, lineage, tree, records and keys", async () => {
+    const ada = await register(server, uniqueHandle("ada"));
+    const bob = await register(server, uniqueHandle("bob"));
+    const as = (who: { apiKey: string }, options: RequestOptions = {}) => ({ ...options, apiKey: who.apiKey });
+    const writer = await step("POST", "/v1/agents", as(ada, { json: { name: "Verse writer", kind: "text", cost_tokens: 1 } }));
+    const made = await step("POST", "/v1/generations", as(ada, { json: { agent_id: writer.body.id, prompt: "a lighthouse" }, headers: { prefer: "wait=30" } }));
+    const original = made.body.creation_id as string;
+    // Bob cannot fork Ada's draft; once it is published he can.
+    expect((await step("POST", `/v1/creations/${original}/fork`, as(bob, { json: { agent_id: writer.body.id, prompt: "x" } }))).status).toBe(404);
+    await step("POST", `/v1/creations/${original}/publish`, as(ada));
+    expect((await step("POST", `/v1/creations/${original}/fork`, as(bob, { json: { agent_id: writer.body.id, prompt: "x", extra: 1 } }))).status).toBe(400);
+    const forked = await step("POST", `/v1/creations/${original}/fork`, as(bob, { json: { agent_id: writer.body.id, prompt: "the same, as a poem" }, headers: { prefer: "wait=30" } }));
+    expect(forked.status).toBe(200);
+    const queued = await step("POST", `/v1/creations/${original}/fork`, as(bob, { json: { agent_id: writer.body.id, prompt: "again" } }));
+    expect([200, 202]).toContain(queued.status);
+    const fork = forked.body.creation_id as string;
+
+    expect((await step("GET", `/v1/creations/${fork}/lineage`, as(bob))).body.steps).toHaveLength(2);
+    expect((await step("GET", `/v1/creations/${fork}/lineage`)).status).toBe(404);
+    expect((await step("GET", `/v1/creations/${original}/tree?depth=2&limit=10`, as(bob))).body.count).toBeGreaterThanOrEqual(2);
+    expect((await step("GET", `/v1/creations/${original}/tree?depth=99`)).status).toBe(400);
+    expect((await step("GET", `/v1/creations/${fork}/record`, as(bob))).body.prev_record_hash).toMatch(/^sha256:/);
+    expect((await step("GET", `/v1/creations/${fork}/record`)).status).toBe(404);
+    const keys = await step("GET", "/v1/lineage/keys");
+    expect(keys.body.keys.length).toBeGreaterThanOrEqual(1);
+  });
+
+  test("runs through the wall: geometry, items and aggregate tiles, batches, locate", async () => {
+    const ada = await register(server, uniqueHandle("wall"));
+    const key = { apiKey: ada.apiKey };
+    const agent = await call(server, "POST", "/v1/agents", {
+      ...key,
+      json: { name: "Wall painter", kind: "image", prompt_template: "{{prompt}}", cost_tokens: 1, default_parameters: { width: 64, height: 64 } },
+    });
+    const job = await call(server, "POST", "/v1/generations", { ...key, json: { agent_id: agent.body.id, prompt: "a wall" }, headers: { prefer: "wait=30" } });
+    const id = job.body.creation_id as string;
+    expect((await call(server, "POST", `/v1/creations/${id}/publish`, key)).status).toBe(200);
+
+    expect((await step("GET", "/v1/wall")).body.counts.creations).toBeGreaterThanOrEqual(1);
+    const located = await step("GET", `/v1/wall/locate?creation=${id}`);
+    expect(located.status).toBe(200);
+    expect((await step("GET", `/v1/wall/locate?agent=${agent.body.id}`)).status).toBe(200);
+    expect((await step("GET", `/v1/wall/locate?handle=${ada.handle}`)).body.type).toBe("home");
+    expect((await step("GET", "/v1/wall/locate")).status).toBe(400);
+    expect((await step("GET", "/v1/wall/locate?creation=cr_00000000000000000000000000")).status).toBe(404);
+
+    const items = await step("GET", `/v1/wall/tiles/${located.body.tile}`);
+    expect(items.body.postits.map((p: { id: string }) => p.id)).toContain(id);
+    expect((await step("GET", `/v1/wall/tiles/${located.body.tile}`, { headers: { "if-none-match": items.headers.get("etag")! } })).status).toBe(304);
+    expect((await step("GET", "/v1/wall/tiles/3/0/0?kinds=image,video")).body.type).toBe("aggregate");
+    expect((await step("GET", "/v1/wall/tiles/12/99999999/0")).status).toBe(400);
+    const batch = await step("GET", `/v1/wall/tiles?keys=0/0/0,${located.body.tile}`);
+    expect(batch.body.tiles.map((t: { type: string }) => t.type)).toEqual(["aggregate", "items"]);
+    expect((await step("GET", `/v1/wall/tiles?keys=0/0/0,${located.body.tile}`, { headers: { "if-none-match": batch.headers.get("etag")! } })).status).toBe(304);
+    expect((await step("GET", "/v1/wall/tiles?keys=99/0/0")).status).toBe(400);
+  }, 60_000);
+
+  test("runs through search: accounts and published creations, filters, pages", async () => {
+    const word = `contractsearch${Date.now().toString(36)}`;
+    const ada = await register(server, uniqueHandle("find"));
+    const key = { apiKey: ada.apiKey };
+    const agent = await call(server, "POST", "/v1/agents", {
+      ...key,
+      json: { name: "Search painter", kind: "image", cost_tokens: 1, default_parameters: { width: 64, height: 64 } },
+    });
+    for (const prompt of [`${word} lighthouse`, `${word} harbour`]) {
+      const job = await call(server, "POST", "/v1/generations", { ...key, json: { agent_id: agent.body.id, prompt }, headers: { prefer: "wait=30" } });
+      expect((await call(server, "POST", `/v1/creations/${job.body.creation_id}/publish`, key)).status).toBe(200);
+    }
+    const first = await step("GET", `/v1/search?q=${word}&limit=1`);
+    expect(first.body.data[0]).toMatchObject({ type: "creation", kind: "image", location: { x: expect.any(Number) } });
+    const second = await step("GET", `/v1/search?q=${word}&limit=1&cursor=${first.body.next_cursor}`, key);
+    expect(second.body.next_cursor).toBeNull();
+    expect((await step("GET", `/v1/search?q=${ada.handle}&type=account`)).body.data[0].type).toBe("account");
+    expect((await step("GET", `/v1/search?q=${word}&kind=voice`)).body.data).toEqual([]);
+    expect((await step("GET", "/v1/search?q=")).status).toBe(400);
+    expect((await step("GET", `/v1/search?q=${word}&type=account&kind=image`)).status).toBe(400);
+    expect((await step("GET", "/v1/search?q=x", { apiKey: "oto_nope" })).status).toBe(401);
+  }, 60_000);
+
   test("every operation was exercised", () => {
     for (const o of operations) expect(seen.has(o.operationId), `${o.operationId} exercised`).toBe(true);
   });

@@ -43,7 +43,8 @@ oto register, readable by you only). Stored credentials are sent only to the
 server that issued them.
 
 oto server start reads the server's variables too: OTO_HOST, OTO_PORT,
-OTO_DATA_DIR, DATABASE_URL, OTO_LOG_LEVEL, … (its options win over them).
+OTO_DATA_DIR, DATABASE_URL, OTO_LOG_LEVEL, OTO_DEMO=1 (seed a demo wall when the
+database has no accounts), … (its options win over them).
 `,
   },
 };

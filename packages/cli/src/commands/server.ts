@@ -9,6 +9,12 @@ interface StartOptions {
   port?: string;
   host?: string;
   dataDir?: string;
+  demo?: boolean;
+}
+
+/** OTO_DEMO=1 (or true/yes) asks for the demo wall like --demo. */
+function demoRequested(opts: StartOptions, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(opts.demo) || /^(1|true|yes)$/i.test(env.OTO_DEMO ?? "");
 }
 
 /** Each option and the server variable it overrides, to name the option in a config error. */
@@ -36,12 +42,14 @@ export function registerServerCommands(program: Command, ctx: AppContext): void 
       "--data-dir <dir>",
       "the folder of the embedded database, or memory: (env OTO_DATA_DIR; default ./.oto-data)",
     )
+    .option("--demo", "when the database has no accounts yet, fill the wall with a demo after starting (env OTO_DEMO=1)")
     .addHelpText(
       "after",
       `${examples([
         "oto server start",
         "oto server start --port 4555 --data-dir /tmp/oto-try",
         "oto server start --port 0 --data-dir memory: --json",
+        "oto server start --demo",
         "DATABASE_URL=postgres://localhost/oto oto server start",
       ])}\nEvery other setting comes from the environment: run "oto help environment".\n`,
     )
@@ -53,7 +61,7 @@ export function registerServerCommands(program: Command, ctx: AppContext): void 
 async function startServer(s: Session, opts: StartOptions): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...s.env };
   for (const [option, variable] of Object.entries(OPTION_VARIABLES)) {
-    const value = opts[option as keyof StartOptions];
+    const value = opts[option as keyof typeof OPTION_VARIABLES];
     if (value !== undefined) env[variable] = value;
   }
 
@@ -105,6 +113,7 @@ async function startServer(s: Session, opts: StartOptions): Promise<void> {
       data_dir: config.databaseUrl ? null : config.dataDir,
       pid: process.pid,
     });
+    if (demoRequested(opts, s.env)) await startDemo(s, running, config);
     return;
   }
   const { out } = s.out;
@@ -120,15 +129,69 @@ async function startServer(s: Session, opts: StartOptions): Promise<void> {
   ]);
   s.out.info("Press Ctrl-C to stop.");
   logStream?.release();
+  if (demoRequested(opts, s.env)) await startDemo(s, running, config);
 }
+
+type Running = Awaited<ReturnType<typeof import("@oto/server").startServer>>;
+
+/**
+ * On an empty database, seeds the demo wall through the server's own HTTP API, in the background: the server is
+ * ready at once and the wall fills up while it runs. Progress goes to the server's log.
+ */
+async function startDemo(
+  s: Session,
+  running: Running,
+  config: { starterTokens: number; authRateLimit: number },
+): Promise<void> {
+  const log = running.app.log;
+  const rows = await running.app.db.query<{ n: number }>("SELECT count(*)::int AS n FROM accounts");
+  if ((rows[0]?.n ?? 0) > 0) {
+    log.info("demo: the database already has accounts; not seeding");
+    return;
+  }
+  const [{ seedDemo }, { describeDemoEvent }] = await Promise.all([import("../demo/seed.js"), import("./demo.js")]);
+  // A shutdown stops the seeding with the server (no "connection refused" noise).
+  const stop = new AbortController();
+  const abort = () => stop.abort(new Error("the server is stopping"));
+  process.once("SIGINT", abort);
+  process.once("SIGTERM", abort);
+  // Sign-ups from this machine share the per-address limit with the person about to run "oto register":
+  // the demo leaves them two, and does not wait a minute for the rest.
+  const accounts = Math.max(1, Math.min(DEMO.accounts, config.authRateLimit - 2));
+  log.info(`demo: seeding a demo wall (${accounts} accounts, ${DEMO.creations} creations) through the API`);
+  seedDemo({
+    ...DEMO,
+    accounts,
+    tokensPerAccount: config.starterTokens,
+    client: (apiKey) => s.client(running.url, apiKey),
+    signal: stop.signal,
+    onEvent: (event) => log.info(`demo: ${describeDemoEvent(event)}`),
+  })
+    .then((summary) => {
+      log.info(
+        { demo: { accounts: summary.accounts.length, creations: summary.creations.length, forks: summary.forks, ms: summary.elapsed_ms } },
+        `demo: ready, ${summary.accounts.length} accounts and ${summary.creations.length} creations (${summary.forks} forks, ${summary.max_depth} levels deep) in ${(summary.elapsed_ms / 1000).toFixed(1)} s`,
+      );
+    })
+    .catch((err: unknown) => {
+      if (!stop.signal.aborted) log.warn(`demo: seeding stopped: ${err instanceof Error ? err.message : String(err)}`);
+    })
+    .finally(() => {
+      process.off("SIGINT", abort);
+      process.off("SIGTERM", abort);
+    });
+}
+
+// The README's demo wall: the same one on every first start.
+const DEMO = { accounts: 12, creations: 60, seed: 1 } as const;
 
 /** ConfigError names the environment variable; name the option instead when the value came from one. */
 function configErrorForFlags(err: unknown, opts: StartOptions): unknown {
   if (!(err instanceof Error) || err.name !== "ConfigError") return err;
   const variable = (err as Error & { variable?: string }).variable;
   for (const [option, name] of Object.entries(OPTION_VARIABLES)) {
-    if (name === variable && opts[option as keyof StartOptions] !== undefined) {
-      return new UsageError(`${OPTION_FLAGS[option as keyof StartOptions]}${err.message.slice(name.length)}`);
+    if (name === variable && opts[option as keyof typeof OPTION_VARIABLES] !== undefined) {
+      return new UsageError(`${OPTION_FLAGS[option as keyof typeof OPTION_VARIABLES]}${err.message.slice(name.length)}`);
     }
   }
   return new UsageError(err.message, 'See "oto help environment".');

@@ -9,11 +9,24 @@ import {
 import { OtoApiError } from "../errors.js";
 import type { RequestOptions } from "../options.js";
 import { paginate } from "../paginate.js";
-import type { Creation, CreationPage, operations, Share } from "../schema.js";
+import type {
+  Creation,
+  CreationPage,
+  CreationTree,
+  ForkRequest,
+  Generation,
+  Lineage,
+  LineageRecord,
+  operations,
+  Share,
+} from "../schema.js";
 import type { FetchResult } from "../unwrap.js";
 
 /** `state` (draft, published), `kind`, `limit`, `cursor`. */
 export type ListCreationsParams = NonNullable<operations["listCreations"]["parameters"]["query"]>;
+
+/** `depth` (1–50, default 20) and `limit` (1–2000 creations, default 500). */
+export type CreationTreeParams = NonNullable<operations["getCreationTree"]["parameters"]["query"]>;
 
 /** Download options: `range`, `stream`, plus `signal`, `timeoutMs`, `maxRetries`. */
 export type DownloadCallOptions = DownloadOptions & RequestOptions;
@@ -46,6 +59,18 @@ export interface CreationsApi {
   share(creationId: string, options?: RequestOptions): Promise<Share>;
   /** The link stops working at once. */
   revokeShare(creationId: string, options?: RequestOptions): Promise<Creation>;
+  /**
+   * Runs an agent with this creation as its input (a published creation, or one of your drafts): the same
+   * as `generations.create` with `inputs: [creationId]` (same checks, same errors). Resolves to the queued
+   * job; follow it with `generations.wait(job.id)`.
+   */
+  fork(creationId: string, body: ForkRequest, options?: RequestOptions): Promise<Generation>;
+  /** The chain from the first ancestor to this creation, with each step's agents and prompt. */
+  lineage(creationId: string, options?: RequestOptions): Promise<Lineage>;
+  /** Everything forked from this creation that you may see, as a tree (`truncated` when cut short). */
+  tree(creationId: string, params?: CreationTreeParams, options?: RequestOptions): Promise<CreationTree>;
+  /** The creation's signed lineage record; verify it against `lineage.keys()`. */
+  record(creationId: string, options?: RequestOptions): Promise<LineageRecord>;
 }
 
 export interface SharedApi {
@@ -91,6 +116,16 @@ export function creationsApi(ctx: ApiContext): CreationsApi {
       ctx.unwrap(ctx.raw.POST("/v1/creations/{creation_id}/share", { params: path(creationId), ...ctx.init(o) })),
     revokeShare: (creationId, o) =>
       ctx.unwrap(ctx.raw.DELETE("/v1/creations/{creation_id}/share", { params: path(creationId), ...ctx.init(o) })),
+    fork: (creationId, body, o) =>
+      ctx.unwrap(ctx.raw.POST("/v1/creations/{creation_id}/fork", { params: path(creationId), body, ...ctx.init(o) })),
+    lineage: (creationId, o) =>
+      ctx.unwrap(ctx.raw.GET("/v1/creations/{creation_id}/lineage", { params: path(creationId), ...ctx.init(o) })),
+    tree: (creationId, params = {}, o) =>
+      ctx.unwrap(
+        ctx.raw.GET("/v1/creations/{creation_id}/tree", { params: { ...path(creationId), query: params }, ...ctx.init(o) }),
+      ),
+    record: (creationId, o) =>
+      ctx.unwrap(ctx.raw.GET("/v1/creations/{creation_id}/record", { params: path(creationId), ...ctx.init(o) })),
   };
   return api;
 }

@@ -101,6 +101,7 @@ export const sampleAccount = {
   handle: "ada",
   display_name: "Ada Lovelace",
   role: "user",
+  home: { index: 0, x: 0, y: 0 },
   created_at: "2026-11-26T10:00:00.000Z",
 };
 

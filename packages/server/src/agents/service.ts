@@ -1,6 +1,8 @@
 // Agents: the checks the schema cannot express, defaults, and who may change what.
 import type { RequestBody } from "../handlers/types.js";
-import type { Db } from "../db/types.js";
+import type { Db, Queryable } from "../db/types.js";
+import type { WallPlacer } from "../wall/placer.js";
+import { pinAgent } from "../wall/pinning.js";
 import { ApiError, type FieldError } from "../problems.js";
 import { validationDetail } from "../validation.js";
 import { DEFAULT_COST_TOKENS, defaultAgentColor } from "./defaults.js";
@@ -23,7 +25,10 @@ export function invalid(errors: FieldError[]): ApiError {
 }
 
 export class AgentService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly wall: WallPlacer,
+  ) {}
 
   async create(accountId: string, body: RequestBody<"createAgent">): Promise<AgentRow> {
     const promptTemplate = body.prompt_template ?? "{{prompt}}";
@@ -33,16 +38,22 @@ export class AgentService {
       ...parameterErrors(body.kind, body.default_parameters, "body/default_parameters"),
     ];
     if (errors.length > 0) throw invalid(errors);
-    return insertAgent(this.db, {
-      accountId,
-      name: body.name,
-      description: body.description ?? "",
-      kind: body.kind,
-      provider: body.provider ?? { type: "local" },
-      promptTemplate,
-      defaultParameters: body.default_parameters ?? {},
-      color: body.color ?? defaultAgentColor(body.name),
-      costTokens: body.cost_tokens ?? DEFAULT_COST_TOKENS[body.kind],
+    // The golden post-it is pinned in the same transaction: an agent is never made without its place on the wall.
+    return this.wall.transaction(async (w) => {
+      const row = await insertAgent(w.tx, {
+        accountId,
+        name: body.name,
+        description: body.description ?? "",
+        kind: body.kind,
+        provider: body.provider ?? { type: "local" },
+        promptTemplate,
+        defaultParameters: body.default_parameters ?? {},
+        color: body.color ?? defaultAgentColor(body.name),
+        costTokens: body.cost_tokens ?? DEFAULT_COST_TOKENS[body.kind],
+      });
+      const placement = await pinAgent(w, row.id);
+      if (!placement) throw new Error(`agent ${row.id} vanished before it was pinned`);
+      return { ...row, wall_x: placement.x, wall_y: placement.y, wall_rotation: placement.rotation, wall_colour: placement.colour };
     });
   }
 
@@ -73,17 +84,27 @@ export class AgentService {
     if (body.default_parameters !== undefined) changes.defaultParameters = body.default_parameters;
     if (body.color !== undefined) changes.color = body.color;
     if (body.cost_tokens !== undefined) changes.costTokens = body.cost_tokens;
-    const updated = await updateAgent(this.db, agentId, accountId, changes);
+    const updated = await this.touchingPostIt(agentId, (tx) => updateAgent(tx, agentId, accountId, changes));
     // Archived between the read and the update.
     if (!updated) throw archived(agentId);
     return updated;
   }
 
+  /** Archiving keeps the golden post-it on the wall: the creations made with the agent still hang from it. */
   async archive(accountId: string, agentId: string): Promise<AgentRow> {
     await this.ownAgent(accountId, agentId, "archive");
-    const row = await archiveAgent(this.db, agentId, accountId);
+    const row = await this.touchingPostIt(agentId, (tx) => archiveAgent(tx, agentId, accountId));
     if (!row) throw notFound(agentId);
     return row;
+  }
+
+  /** Runs a change of the agent and, when it happened, marks its post-it's tile as changed (name, state). */
+  private touchingPostIt(agentId: string, change: (tx: Queryable) => Promise<AgentRow | undefined>): Promise<AgentRow | undefined> {
+    return this.wall.transaction(async (w) => {
+      const row = await change(w.tx);
+      if (row) await w.touch([agentId]);
+      return row;
+    });
   }
 
   private async ownAgent(accountId: string, agentId: string, action: string): Promise<AgentRow> {

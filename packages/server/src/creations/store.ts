@@ -5,10 +5,12 @@ import type { OutputKind } from "../generation/provider.js";
 import { sortableId } from "../ids.js";
 import type { StoredFile } from "../storage/files.js";
 import type { PageCursor } from "../store/pagination.js";
+import { type PlacementColumns, placementColumns } from "../wall/views.js";
 
 export const newCreationId = () => `cr_${sortableId()}`;
 
-export interface CreationRow {
+/** A creations row joined with its author and its post-it (all wall_ columns null for a draft). */
+export interface CreationRow extends PlacementColumns {
   id: string;
   account_id: string;
   job_id: string;
@@ -45,8 +47,8 @@ export interface AgentRefRow {
 const COLUMNS = `c.id, c.account_id, c.job_id, c.kind, c.title, c.prompt, c.agent_ids, c.source_ids, c.sha256,
   c.media_type, c.size_bytes::float8 AS size_bytes, c.filename, c.width, c.height, c.duration_s, c.thumbnail_sha256,
   c.generator_notice, c.state, c.published_at, c.share_token, c.share_created_at, c.created_at,
-  a.handle AS author_handle, a.display_name AS author_display_name`;
-const FROM = "creations c JOIN accounts a ON a.id = c.account_id";
+  a.handle AS author_handle, a.display_name AS author_display_name, ${placementColumns("w")}`;
+const FROM = "creations c JOIN accounts a ON a.id = c.account_id LEFT JOIN wall_postits w ON w.id = c.id";
 
 export const TITLE_MAX = 80;
 

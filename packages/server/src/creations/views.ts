@@ -1,5 +1,6 @@
 // Creation rows as the API shows them.
 import type { Creation, Share } from "@oto/sdk/schema";
+import { placementOf } from "../wall/views.js";
 import type { AgentRefRow, CreationRow } from "./store.js";
 
 /** The share link of a creation, or null; shown to its author only. */
@@ -40,6 +41,7 @@ export function toCreation(row: CreationRow, agents: Map<string, AgentRefRow>, s
     state: row.state,
     published_at: row.published_at === null ? null : row.published_at.toISOString(),
     share,
+    placement: placementOf(row),
     created_at: row.created_at.toISOString(),
   };
 }

@@ -3,10 +3,13 @@ import { decodeCursor, pageOf } from "../store/pagination.js";
 import { toAgent } from "../agents/rows.js";
 import type { Db } from "../db/types.js";
 import { ApiError } from "../problems.js";
+import type { WallPlacer } from "../wall/placer.js";
 import { type Handler, requireAuth } from "./types.js";
 
 export interface AgentDeps {
   db: Db;
+  /** Pins agents' golden post-its. */
+  wall: WallPlacer;
 }
 
 const AGENT_ID = /^ag_[0-9a-z]{26}$/;
@@ -20,7 +23,7 @@ export function agentHandlers(deps: AgentDeps): {
 } {
   // Built on first use: the contract test makes the handlers without dependencies.
   let service: AgentService | undefined;
-  const agents = () => (service ??= new AgentService(deps.db));
+  const agents = () => (service ??= new AgentService(deps.db, deps.wall));
 
   return {
     async listAgents({ auth, query }) {

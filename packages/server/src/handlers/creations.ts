@@ -18,6 +18,8 @@ import type { Db } from "../db/types.js";
 import { ApiError } from "../problems.js";
 import { decodeCursor, pageOf } from "../store/pagination.js";
 import type { FileStore } from "../storage/files.js";
+import type { WallPlacer } from "../wall/placer.js";
+import { pinCreation, unpinCreation } from "../wall/pinning.js";
 import { type Handler, requireAuth } from "./types.js";
 
 export interface CreationDeps {
@@ -25,6 +27,8 @@ export interface CreationDeps {
   files: FileStore;
   /** config.publicUrl: the base of share links (else the request's own scheme and host). */
   publicUrl: string | undefined;
+  /** Pins published creations on the wall. */
+  wall: WallPlacer;
 }
 
 const CREATION_ID = /^cr_[0-9a-z]{26}$/;
@@ -123,14 +127,23 @@ export function creationHandlers(deps: CreationDeps): {
 
     async publishCreation({ auth, params, request }) {
       const account = requireAuth(auth).account;
-      const row = await setPublished(db, params.creation_id, account.id, true);
+      // Published and pinned in one transaction. Publishing again changes nothing (the post-it is already there).
+      const row = await deps.wall.transaction(async (w) => {
+        const published = await setPublished(w.tx, params.creation_id, account.id, true);
+        if (!published) return undefined;
+        return (await pinCreation(w, published.id)) ? findCreation(w.tx, published.id) : published;
+      });
       if (!row) throw notFound(params.creation_id);
       return { status: 200, body: await view(row, request, account.id) };
     },
 
     async unpublishCreation({ auth, params, request }) {
       const account = requireAuth(auth).account;
-      const row = await setPublished(db, params.creation_id, account.id, false);
+      const row = await deps.wall.transaction(async (w) => {
+        const draft = await setPublished(w.tx, params.creation_id, account.id, false);
+        if (!draft) return undefined;
+        return (await unpinCreation(w, draft.id)) ? findCreation(w.tx, draft.id) : draft;
+      });
       if (!row) throw notFound(params.creation_id);
       return { status: 200, body: await view(row, request, account.id) };
     },

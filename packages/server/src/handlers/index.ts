@@ -4,11 +4,14 @@ import { type AgentDeps, agentHandlers } from "./agents.js";
 import { type ApiKeyDeps, apiKeyHandlers } from "./apiKeys.js";
 import { type CreationDeps, creationHandlers } from "./creations.js";
 import { type GenerationDeps, generationHandlers } from "./generations.js";
+import { type LineageDeps, lineageHandlers } from "./lineage.js";
+import { type SearchDeps, searchHandlers } from "./search.js";
 import { type SystemDeps, systemHandlers } from "./system.js";
 import { type TokenDeps, tokenHandlers } from "./tokens.js";
 import type { ServiceHandlers } from "./types.js";
+import { type WallDeps, wallHandlers } from "./wall.js";
 
-export type HandlerDeps = SystemDeps & AccountDeps & ApiKeyDeps & CreationDeps & AgentDeps & GenerationDeps & TokenDeps & AdminDeps;
+export type HandlerDeps = SystemDeps & AccountDeps & ApiKeyDeps & CreationDeps & AgentDeps & GenerationDeps & TokenDeps & AdminDeps & WallDeps & LineageDeps & SearchDeps;
 
 /** The service: one handler per operationId of openapi.yaml (checked at compile time). */
 export function createHandlers(deps: HandlerDeps): ServiceHandlers {
@@ -43,6 +46,9 @@ export function createHandlers(deps: HandlerDeps): ServiceHandlers {
     ...generations,
     ...tokens,
     ...admin,
+    ...wallHandlers(deps),
+    ...lineageHandlers(deps),
+    ...searchHandlers(deps),
   } satisfies ServiceHandlers;
 }
 

@@ -11,9 +11,12 @@ export interface NewAccount {
 
 /** Inserts the account, or answers undefined when the handle (in any case) is taken. */
 export async function insertAccount(db: Queryable, account: NewAccount): Promise<AccountRow | undefined> {
+  // home_index comes from its sequence. A taken handle is filtered out by the SELECT first, so that (outside a
+  // race for the same handle) it does not draw a home number and leave a hole in the spiral.
   const rows = await db.query<AccountRow>(
     `INSERT INTO accounts (id, handle, handle_lower, display_name, role, password_hash, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     SELECT $1, $2, $3::text, $4, $5, $6, $7::timestamptz
+      WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE handle_lower = $3::text)
      ON CONFLICT (handle_lower) DO NOTHING
      RETURNING ${ACCOUNT_COLUMNS}`,
     [

@@ -1,10 +1,13 @@
 import type { Account, ApiKey } from "@oto/sdk/schema";
+import { homeCell } from "../wall/placement/index.js";
 
 export interface AccountRow {
   id: string;
   handle: string;
   display_name: string;
   role: "user" | "admin";
+  /** Position in the spiral of homes (from a sequence at sign-up). */
+  home_index: number;
   created_at: Date;
 }
 
@@ -27,6 +30,7 @@ export function toAccount(row: AccountRow): Account {
     handle: row.handle,
     display_name: row.display_name,
     role: row.role,
+    home: { index: row.home_index, ...homeCell(row.home_index) },
     created_at: iso(row.created_at),
   };
 }
@@ -42,5 +46,5 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
   };
 }
 
-export const ACCOUNT_COLUMNS = "id, handle, display_name, role, created_at";
+export const ACCOUNT_COLUMNS = "id, handle, display_name, role, home_index, created_at";
 export const API_KEY_COLUMNS = "id, account_id, name, prefix, created_at, last_used_at, revoked_at";

@@ -3,6 +3,7 @@
 // charged at most once, refunded at most once, and never both.
 import type { Db } from "../../db/types.js";
 import { insertCreation } from "../../creations/store.js";
+import { ensureRecord } from "../../lineage/records.js";
 import type { StoredFile } from "../../storage/files.js";
 import { captureHold, releaseHold } from "../../tokens/ledger.js";
 import type { EndedStatus, JobRow } from "./rows.js";
@@ -14,7 +15,7 @@ export interface SucceededOutput {
   generatorNotice: string | null;
 }
 
-/** Makes the creation, marks the job succeeded and captures its hold. Undefined if the job had already ended. */
+/** Makes the creation (and signs its lineage record), marks the job succeeded and captures its hold. Undefined if the job had already ended. */
 export async function settleSucceeded(db: Db, job: JobRow, output: SucceededOutput): Promise<JobRow | undefined> {
   return db.transaction(async (tx) => {
     const ended = await endJob(tx, job.id, { status: "succeeded", charged: job.held });
@@ -30,6 +31,8 @@ export async function settleSucceeded(db: Db, job: JobRow, output: SucceededOutp
       filename: output.filename,
       generatorNotice: output.generatorNotice,
     });
+    // Signed with the creation, so no creation ever exists without its lineage record.
+    await ensureRecord(tx, creationId);
     if (job.held > 0) await captureHold(tx, { accountId: job.account_id, jobId: job.id });
     return setCreation(tx, job.id, creationId);
   });

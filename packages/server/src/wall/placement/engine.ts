@@ -10,6 +10,11 @@ export interface PlaceRequest {
   kind: PostItKind;
   /** The post-it's id (the creation or agent id); also seeds its rotation and colour. */
   id: string;
+  /**
+   * Keep off the home slot itself (ring 0), which is left to the account's first published creation: agents are
+   * pinned when they are made, before anything is published, and go "near" the home, not on it.
+   */
+  avoidHome?: boolean;
 }
 
 /** What to store with the post-it. (x, y) is unique on the wall, so it can back a database unique index. */
@@ -92,13 +97,16 @@ export class PlacementState {
     checkRequest(req);
     const home = this.homeSlot(req.accountHome);
     const n = this.layout.homeCellSlots;
-    let r = this.grid.ringBound(home[0] / n, home[1] / n) ?? 0;
+    const bound = this.grid.ringBound(home[0] / n, home[1] / n) ?? 0;
+    const minRing = req.avoidHome ? 1 : 0;
+    let r = Math.max(bound, minRing);
     let slot: [number, number] | undefined;
     while (!slot) {
       slot = this.pickInRing(home, r, req.accountHome);
       if (!slot) r++;
     }
-    this.setInnermostRing(req.accountHome, r);
+    // Rings skipped because of avoidHome were not looked at, so they cannot raise the bound.
+    if (minRing <= bound) this.setInnermostRing(req.accountHome, r);
     const entry: SlotEntry = { id: req.id, accountHome: req.accountHome, kind: req.kind };
     this.grid.occupy(slot[0], slot[1], entry);
     return this.placement(slot[0], slot[1], entry);

@@ -1,0 +1,39 @@
+// Search pages follow the keyset (rank, id): rank descending, then id descending. The cursor carries the last
+// hit's rank exactly as PostgreSQL gave it (a float4, whose shortest decimal form casts back to the same value)
+// and a digest of the search it belongs to, so a cursor replayed against another query is refused rather than
+// silently skipping or repeating hits.
+import { createHash } from "node:crypto";
+import { ApiError } from "../problems.js";
+
+export interface SearchCursor {
+  rank: number;
+  id: string;
+}
+
+const HIT_ID = /^(acc|cr)_[0-9a-z]{26}$/;
+
+/** A short digest of what defines the result list (text and filters). */
+export function searchScope(parts: Array<string | undefined>): string {
+  return createHash("sha256").update(JSON.stringify(parts)).digest("base64url").slice(0, 12);
+}
+
+export function encodeSearchCursor(last: SearchCursor, scope: string): string {
+  return Buffer.from(`${last.rank}|${last.id}|${scope}`).toString("base64url");
+}
+
+function badCursor(message: string): ApiError {
+  return new ApiError(400, "validation_failed", `query/cursor: ${message}`, {
+    errors: [{ location: "query/cursor", message }],
+  });
+}
+
+export function decodeSearchCursor(cursor: string | undefined, scope: string): SearchCursor | undefined {
+  if (cursor === undefined) return undefined;
+  const [rankText, id, cursorScope, ...rest] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  const rank = Number(rankText);
+  if (rest.length > 0 || !rankText || !Number.isFinite(rank) || !id || !HIT_ID.test(id) || !cursorScope) {
+    throw badCursor("is not a cursor returned by this API");
+  }
+  if (cursorScope !== scope) throw badCursor("belongs to another search (same q, type and kind are needed)");
+  return { rank, id };
+}
