@@ -1,0 +1,47 @@
+/**
+ * The viewer's budgets and thresholds in one place, like tldraw's options.ts: what the camera, the tile
+ * loader and the level of detail promise, so a test or a bench can read the same numbers.
+ */
+export const BUDGETS = {
+  /** Post-it side in wall units (the server's postit_size; the wall's own value wins when it differs). */
+  postitSize: 200,
+  /** Closest zoom: a post-it is at most this many CSS pixels wide. */
+  maxPostitPx: 560,
+  /** Items tiles (single post-its) are drawn from this on-screen post-it size up; aggregates below. */
+  itemsFromPx: 20,
+  /** Furthest zoom: never below this scale, whatever the wall's size. */
+  minScaleFloor: 0.002,
+  /** An aggregate tile should be about this many CSS pixels wide on screen. */
+  aggregateTilePx: 420,
+  /** Tiles asked in one getWallTiles request (the API's limit). */
+  tilesPerRequest: 16,
+  /** Batch requests in flight at once. */
+  maxInFlight: 6,
+  /** Wait this long after the view changes before asking for tiles. */
+  fetchDebounceMs: 100,
+  /** Cached tiles kept, as a multiple of the tiles in view. */
+  cacheFactor: 5,
+  /** The level of detail switches this long after the camera stops. */
+  lodIdleMs: 100,
+  /** URL updates wait for the view to rest this long (history.replaceState). */
+  urlDebounceMs: 500,
+  /** Device pixel ratio cap: fill rate on ultra-wide screens (excalidraw#7846). */
+  maxResolution: 2,
+  /** Thumbnails loading at once. */
+  maxThumbnailLoads: 4,
+  /** Thumbnails kept decoded. */
+  thumbnailCache: 160,
+  /** Hit radius for strings, in CSS pixels. */
+  stringHitPx: 6,
+  /** A press that moves further than this is a drag, not a click. */
+  clickDistancePx: 5,
+  /** Fly-to duration cap, ms. */
+  flyMaxMs: 1400,
+} as const;
+
+/** Level-of-detail tiers by on-screen post-it size (CSS px), with hysteresis at each edge. */
+export const LOD_EDGES = [24, 80, 180] as const;
+export const LOD_HYSTERESIS = 0.12;
+
+export const KINDS = ["text", "image", "voice", "video"] as const;
+export type Kind = (typeof KINDS)[number];

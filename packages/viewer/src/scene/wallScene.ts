@@ -1,0 +1,562 @@
+import type { WallHighlight, WallInfo, WallPostIt, WallString, WallTile } from "@oto/sdk/schema";
+import { Container, Graphics, type Renderer, Sprite, TilingSprite, autoDetectRenderer } from "pixi.js";
+import { BUDGETS, KINDS, type Kind } from "../budgets.js";
+import { insideRotatedSquare } from "../geometry.js";
+import { type LodTier, lodTier } from "../lod.js";
+import { TileLoader } from "../tiles/loader.js";
+import {
+  type Rect,
+  type TileKey,
+  type TileScheme,
+  ancestorAt,
+  keyOf,
+  tileAt,
+  tilesInRect,
+  viewRect,
+  zoomForScale,
+} from "../tiles/scheme.js";
+import { FRAMES } from "./art.js";
+import { StringsLayer } from "./strings.js";
+import { type ArtTextures, createArt } from "./textures.js";
+import { ThumbnailStore } from "./thumbnails.js";
+import { AggregateTileView, ItemsTileView } from "./tileViews.js";
+
+export interface Transform {
+  x: number;
+  y: number;
+  k: number;
+}
+
+export type Pick =
+  | { type: "postit"; postit: WallPostIt }
+  | { type: "string"; string: WallString }
+  | { type: "highlight"; highlight: WallHighlight }
+  | { type: "cell"; x: number; y: number };
+
+type View = ItemsTileView | AggregateTileView;
+
+export interface SceneStats {
+  frames: number;
+  /** Milliseconds of JS spent in update + render, summed. */
+  workMs: number;
+  lastWorkMs: number;
+  shownTiles: number;
+  shownPostits: number;
+  tier: LodTier;
+  z: number;
+  loading: number;
+  loaded: number;
+}
+
+/**
+ * The canvas: paper, tiles, strings and overlays in one Pixi scene. The camera is the `world` render group's
+ * transform, so a pan or zoom costs no per-post-it work; everything proportional to content (tile set,
+ * level of detail, strings) runs on the tiles in view, and the heavier parts only when the camera rests.
+ */
+export class WallScene {
+  renderer!: Renderer;
+  private art!: ArtTextures;
+  private readonly stage = new Container();
+  private paperA!: TilingSprite;
+  private paperB!: TilingSprite;
+  private readonly world = new Container({ isRenderGroup: true });
+  private readonly tileLayer = new Container();
+  private readonly strings = new StringsLayer();
+  private readonly overlay = new Graphics();
+  private readonly pulses: { sprite: Sprite; start: number }[] = [];
+  private scheme: TileScheme = { itemsZoom: 12, itemsTileSize: 3840 };
+  postitSize: number = BUDGETS.postitSize;
+  private loader!: TileLoader;
+  private readonly views = new Map<string, View>();
+  private readonly postits = new Map<string, WallPostIt>();
+  private shown = new Set<string>();
+  private transform: Transform = { x: 0, y: 0, k: 1 };
+  private width = 1;
+  private height = 1;
+  private tier: LodTier = 2;
+  private lastStringsK = 0;
+  private stringsDirty = true;
+  private moving = false;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private frameQueued = false;
+  private needsUpdate = true;
+  private kinds: Set<Kind> = new Set(KINDS);
+  private highlight: Set<string> | null = null;
+  private selected: string | null = null;
+  private thumbnails = new ThumbnailStore(BUDGETS.maxThumbnailLoads, BUDGETS.thumbnailCache);
+  private readonly listeners = new Set<(reason: "move" | "idle" | "tiles") => void>();
+  readonly stats: SceneStats = {
+    frames: 0,
+    workMs: 0,
+    lastWorkMs: 0,
+    shownTiles: 0,
+    shownPostits: 0,
+    tier: 2,
+    z: 12,
+    loading: 0,
+    loaded: 0,
+  };
+
+  constructor(private readonly fetchTiles: (keys: string[], signal: AbortSignal) => Promise<WallTile[]>) {}
+
+  async init(canvas: HTMLCanvasElement, width: number, height: number): Promise<void> {
+    this.width = width;
+    this.height = height;
+    this.renderer = await autoDetectRenderer({
+      canvas,
+      preference: "webgl",
+      width,
+      height,
+      antialias: true,
+      resolution: Math.min(window.devicePixelRatio || 1, BUDGETS.maxResolution),
+      autoDensity: true,
+      background: 0xf1e9d8,
+      eventFeatures: { move: false, globalMove: false, click: false, wheel: false },
+    });
+    this.art = createArt();
+    // Two paper layers an octave apart, cross-faded, so the grain keeps its look at any zoom without a seam.
+    this.paperA = new TilingSprite({ texture: this.art.paper, width, height });
+    this.paperB = new TilingSprite({ texture: this.art.paper, width, height });
+    this.stage.eventMode = "none";
+    this.world.eventMode = "none";
+    this.stage.addChild(this.paperA, this.paperB, this.world);
+    // Strings run from pin to pin over the paper of the notes they cross, like thread on a cork board.
+    this.world.addChild(this.tileLayer, this.strings.container, this.overlay);
+    this.loader = new TileLoader({
+      fetchTiles: this.fetchTiles,
+      onTile: (tile) => this.addTile(tile),
+      onEvict: (key) => this.removeTile(key),
+      batchSize: BUDGETS.tilesPerRequest,
+      maxInFlight: BUDGETS.maxInFlight,
+      debounceMs: BUDGETS.fetchDebounceMs,
+      cacheFactor: BUDGETS.cacheFactor,
+    });
+    this.requestFrame();
+  }
+
+  setWall(info: WallInfo): void {
+    this.scheme = { itemsZoom: info.items_zoom, itemsTileSize: info.items_tile_size };
+    this.postitSize = info.postit_size;
+    this.needsUpdate = true;
+    this.requestFrame();
+  }
+
+  /** Drops every tile so the next view refetches (the wall changed). */
+  refresh(): void {
+    this.loader.invalidate();
+  }
+
+  on(listener: (reason: "move" | "idle" | "tiles") => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(reason: "move" | "idle" | "tiles"): void {
+    for (const listener of this.listeners) listener(reason);
+  }
+
+  resize(width: number, height: number): void {
+    this.width = width;
+    this.height = height;
+    this.renderer.resize(width, height);
+    for (const paper of [this.paperA, this.paperB]) {
+      paper.width = width;
+      paper.height = height;
+    }
+    this.needsUpdate = true;
+    this.requestFrame();
+  }
+
+  get size(): { width: number; height: number } {
+    return { width: this.width, height: this.height };
+  }
+
+  get camera(): Transform {
+    return { ...this.transform };
+  }
+
+  setTransform(t: Transform): void {
+    this.transform = { x: t.x, y: t.y, k: t.k };
+    this.world.position.set(t.x, t.y);
+    this.world.scale.set(t.k);
+    this.placePaper();
+    this.moving = true;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.settle(), BUDGETS.lodIdleMs);
+    this.needsUpdate = true;
+    this.requestFrame();
+    this.emit("move");
+  }
+
+  private placePaper(): void {
+    const { x, y, k } = this.transform;
+    // Grain scale folded into one octave [1, 2): layer B is one octave finer and fades in as we zoom in.
+    const octave = Math.log2(k);
+    const n = Math.floor(octave);
+    const f = octave - n;
+    const s = k / 2 ** n;
+    this.paperA.tileScale.set(s * 0.5);
+    this.paperA.tilePosition.set(x, y);
+    this.paperB.tileScale.set(s);
+    this.paperB.tilePosition.set(x, y);
+    this.paperB.alpha = 1 - f;
+    this.paperA.alpha = 1;
+  }
+
+  /** The camera rested: switch the level of detail, rebuild strings, tell the UI. */
+  private settle(): void {
+    this.moving = false;
+    this.needsUpdate = true;
+    this.requestFrame();
+    this.emit("idle");
+  }
+
+  get isMoving(): boolean {
+    return this.moving;
+  }
+
+  private requestFrame(): void {
+    if (this.frameQueued) return;
+    this.frameQueued = true;
+    requestAnimationFrame((now) => this.frame(now));
+  }
+
+  private frame(now: number): void {
+    this.frameQueued = false;
+    const start = performance.now();
+    if (this.needsUpdate) {
+      this.needsUpdate = false;
+      this.update();
+    }
+    this.animatePulses(now);
+    this.renderer.render(this.stage);
+    const spent = performance.now() - start;
+    this.stats.frames++;
+    this.stats.workMs += spent;
+    this.stats.lastWorkMs = spent;
+    if (this.pulses.length > 0) this.requestFrame();
+  }
+
+  private wantedZoom(): number {
+    return zoomForScale(this.scheme, this.transform.k, this.postitSize, BUDGETS.itemsFromPx, BUDGETS.aggregateTilePx);
+  }
+
+  visibleRect(margin = 0): Rect {
+    return viewRect(this.transform, this.width, this.height, margin);
+  }
+
+  /** The tiles to show now: O(tiles in view). */
+  private update(): void {
+    const z = this.wantedZoom();
+    const k = this.transform.k;
+    // Post-its overhang their tile by half a post-it (plus rotation and shadow).
+    const overhang = this.postitSize * 0.75 * k;
+    const inView = tilesInRect(this.scheme, z, this.visibleRect(overhang));
+    const cx = (this.width / 2 - this.transform.x) / k;
+    const cy = (this.height / 2 - this.transform.y) / k;
+    const byDistance = (a: TileKey, b: TileKey) => {
+      const side = this.scheme.itemsTileSize * 2 ** (this.scheme.itemsZoom - z);
+      const da = Math.hypot((a.x + 0.5) * side - cx, (a.y + 0.5) * side - cy);
+      const db = Math.hypot((b.x + 0.5) * side - cx, (b.y + 0.5) * side - cy);
+      return da - db;
+    };
+    inView.sort(byDistance);
+    // Idle: also prefetch a ring around the view.
+    const wanted = inView.map((t) => t.key);
+    if (!this.moving) {
+      const ring = tilesInRect(this.scheme, z, this.visibleRect(Math.max(this.width, this.height) * 0.25));
+      const seen = new Set(wanted);
+      for (const t of ring.sort(byDistance)) if (!seen.has(t.key)) wanted.push(t.key);
+    }
+    this.loader.want(wanted);
+
+    const next = new Set<string>();
+    for (const t of inView) {
+      if (this.views.has(t.key)) {
+        next.add(t.key);
+        continue;
+      }
+      // Best available: an ancestor already loaded, else the loaded children one level down.
+      let found = false;
+      for (let up = z - 1; up >= Math.max(0, z - 4) && !found; up--) {
+        const a = ancestorAt(t, up);
+        if (this.views.has(a.key)) {
+          next.add(a.key);
+          found = true;
+        }
+      }
+      if (!found && z < this.scheme.itemsZoom) {
+        for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+          const child = keyOf(z + 1, t.x * 2 + dx, t.y * 2 + dy);
+          if (this.views.has(child)) next.add(child);
+        }
+      }
+    }
+    const changed = next.size !== this.shown.size || [...next].some((key) => !this.shown.has(key));
+    if (changed) {
+      for (const key of this.shown) if (!next.has(key)) this.views.get(key)?.container.removeFromParent();
+      for (const key of next) {
+        const view = this.views.get(key)!;
+        if (!view.container.parent) this.tileLayer.addChild(view.container);
+      }
+      // Coarser tiles under finer ones while both are shown.
+      this.tileLayer.children.sort((a, b) => zOf(a.label) - zOf(b.label));
+      this.shown = next;
+      this.stringsDirty = true;
+    }
+
+    if (!this.moving) {
+      this.tier = lodTier(k * this.postitSize, this.tier);
+      for (const key of this.shown) {
+        const view = this.views.get(key);
+        if (view instanceof ItemsTileView) view.setTier(this.tier);
+        else if (view instanceof AggregateTileView) view.setScale(k);
+      }
+      if (this.stringsDirty || Math.abs(Math.log2(k / this.lastStringsK)) > 0.3) this.rebuildStrings();
+      this.drawOverlay();
+    }
+    let count = 0;
+    for (const key of this.shown) {
+      const view = this.views.get(key);
+      if (view instanceof ItemsTileView) count += view.entries.length;
+    }
+    Object.assign(this.stats, {
+      shownTiles: this.shown.size,
+      shownPostits: count,
+      tier: this.tier,
+      z,
+      loading: this.loader.inFlightCount,
+      loaded: this.views.size,
+    });
+  }
+
+  private rebuildStrings(): void {
+    const tiles: { key: string; strings: WallString[] }[] = [];
+    for (const key of this.shown) {
+      const view = this.views.get(key);
+      if (view instanceof ItemsTileView) tiles.push({ key, strings: view.tile.strings });
+    }
+    this.strings.container.visible = this.transform.k * this.postitSize >= 16;
+    this.strings.rebuild(tiles, this.postits, this.postitSize, this.transform.k, this.kinds, this.highlight);
+    this.lastStringsK = this.transform.k;
+    this.stringsDirty = false;
+  }
+
+  private addTile(tile: WallTile): void {
+    const old = this.views.get(tile.key);
+    if (old) this.dropView(tile.key, old);
+    let view: View;
+    if (tile.type === "items") {
+      const items = new ItemsTileView(tile, this.art, this.thumbnails);
+      items.onChange = () => this.requestFrame();
+      items.setTier(this.tier);
+      items.applyStyle(this.kinds, this.highlight);
+      for (const p of tile.postits) this.postits.set(p.id, p);
+      view = items;
+    } else {
+      const aggregate = new AggregateTileView(tile, this.art);
+      aggregate.applyStyle(this.kinds);
+      aggregate.setScale(this.transform.k);
+      view = aggregate;
+    }
+    this.views.set(tile.key, view);
+    this.needsUpdate = true;
+    this.stringsDirty = true;
+    this.requestFrame();
+    this.emit("tiles");
+  }
+
+  private removeTile(key: string): void {
+    const view = this.views.get(key);
+    if (view) this.dropView(key, view);
+    this.needsUpdate = true;
+    this.requestFrame();
+  }
+
+  private dropView(key: string, view: View): void {
+    this.views.delete(key);
+    this.shown.delete(key);
+    if (view instanceof ItemsTileView) for (const p of view.tile.postits) this.postits.delete(p.id);
+    view.destroy();
+  }
+
+  /** Screen point (CSS px) → wall point. */
+  toWorld(sx: number, sy: number): { x: number; y: number } {
+    return { x: (sx - this.transform.x) / this.transform.k, y: (sy - this.transform.y) / this.transform.k };
+  }
+
+  toScreen(wx: number, wy: number): { x: number; y: number } {
+    return { x: wx * this.transform.k + this.transform.x, y: wy * this.transform.k + this.transform.y };
+  }
+
+  /** What is under a screen point: a post-it, else a string, else a coarse mark. Only tiles near it are looked at. */
+  pick(sx: number, sy: number): Pick | null {
+    const p = this.toWorld(sx, sy);
+    const k = this.transform.k;
+    const reach = this.postitSize * 0.75;
+    const near = tilesInRect(this.scheme, this.scheme.itemsZoom, {
+      minX: p.x - reach,
+      minY: p.y - reach,
+      maxX: p.x + reach,
+      maxY: p.y + reach,
+    });
+    for (const t of near) {
+      const view = this.shown.has(t.key) ? this.views.get(t.key) : undefined;
+      if (!(view instanceof ItemsTileView)) continue;
+      for (let i = view.entries.length - 1; i >= 0; i--) {
+        const e = view.entries[i]!;
+        if (!e.shown) continue;
+        const q = e.postit;
+        if (insideRotatedSquare(p, q.x, q.y, q.size, q.rotation)) return { type: "postit", postit: q };
+      }
+    }
+    if (this.strings.container.visible) {
+      const s = this.strings.pick(p, BUDGETS.stringHitPx / k);
+      if (s) return { type: "string", string: s };
+    }
+    for (const key of this.shown) {
+      const view = this.views.get(key);
+      if (!(view instanceof AggregateTileView)) continue;
+      for (const { h, sprite } of view.highlights) {
+        if (sprite.visible && Math.hypot(h.x - p.x, h.y - p.y) <= 14 / k) return { type: "highlight", highlight: h };
+      }
+      const b = view.tile.bounds;
+      if (p.x >= b.min_x && p.x < b.max_x && p.y >= b.min_y && p.y < b.max_y) {
+        const side = view.cellSide();
+        const cx = Math.floor((p.x - b.min_x) / side);
+        const cy = Math.floor((p.y - b.min_y) / side);
+        const cell = view.tile.cells.find((c) => c.cx === cx && c.cy === cy);
+        if (cell) return { type: "cell", x: b.min_x + (cx + 0.5) * side, y: b.min_y + (cy + 0.5) * side };
+      }
+    }
+    return null;
+  }
+
+  /** The post-its drawn in view, in reading order (rows, then left to right), at most `limit`. */
+  postitsInView(limit = 200): WallPostIt[] {
+    const rect = this.visibleRect();
+    const out: WallPostIt[] = [];
+    for (const key of this.shown) {
+      const view = this.views.get(key);
+      if (!(view instanceof ItemsTileView)) continue;
+      for (const e of view.entries) {
+        const q = e.postit;
+        if (e.shown && q.x >= rect.minX && q.x <= rect.maxX && q.y >= rect.minY && q.y <= rect.maxY) out.push(q);
+      }
+    }
+    const row = this.postitSize * 1.2;
+    out.sort((a, b) => Math.floor(a.y / row) - Math.floor(b.y / row) || a.x - b.x);
+    return out.slice(0, limit);
+  }
+
+  /** Strings drawn now (for keyboard users and tests). */
+  drawnStrings(): readonly { string: WallString; points: number[] }[] {
+    return this.strings.strings;
+  }
+
+  postit(id: string): WallPostIt | undefined {
+    return this.postits.get(id);
+  }
+
+  setKinds(kinds: Iterable<Kind>): void {
+    this.kinds = new Set(kinds);
+    this.restyle();
+  }
+
+  setHighlight(ids: Iterable<string> | null): void {
+    this.highlight = ids ? new Set(ids) : null;
+    this.restyle();
+  }
+
+  setSelected(id: string | null): void {
+    this.selected = id;
+    this.drawOverlay();
+    this.requestFrame();
+  }
+
+  private restyle(): void {
+    for (const view of this.views.values()) {
+      if (view instanceof ItemsTileView) view.applyStyle(this.kinds, this.highlight);
+      else view.applyStyle(this.kinds);
+    }
+    this.rebuildStrings();
+    this.drawOverlay();
+    this.needsUpdate = true;
+    this.requestFrame();
+    this.emit("tiles");
+  }
+
+  private drawOverlay(): void {
+    const g = this.overlay;
+    g.clear();
+    const k = this.transform.k;
+    const outline = (q: WallPostIt, color: number, width: number) => {
+      const r = (q.rotation * Math.PI) / 180;
+      const h = q.size / 2 + 8 / k;
+      const corners = [
+        [-h, -h],
+        [h, -h],
+        [h, h],
+        [-h, h],
+      ].flatMap(([dx, dy]) => [q.x + dx! * Math.cos(r) - dy! * Math.sin(r), q.y + dx! * Math.sin(r) + dy! * Math.cos(r)]);
+      g.poly(corners, true).stroke({ width: width / k, color, alpha: 0.9, join: "round" });
+    };
+    if (this.highlight) {
+      for (const id of this.highlight) {
+        const q = this.postits.get(id);
+        if (q && this.kinds.has(q.kind)) outline(q, 0xd9a531, 3);
+      }
+    }
+    const selected = this.selected ? this.postits.get(this.selected) : undefined;
+    if (selected) outline(selected, 0x2f6fb0, 3.5);
+  }
+
+  /** A ring that swells and fades where a search hit landed. */
+  pulse(x: number, y: number): void {
+    const ring = new Sprite(this.art.ring);
+    ring.anchor.set(0.5);
+    ring.tint = 0xd9a531;
+    ring.position.set(x, y);
+    this.world.addChild(ring);
+    this.pulses.push({ sprite: ring, start: performance.now() });
+    this.requestFrame();
+  }
+
+  private animatePulses(now: number): void {
+    const duration = 1600;
+    for (let i = this.pulses.length - 1; i >= 0; i--) {
+      const pulse = this.pulses[i]!;
+      const t = (now - pulse.start) / duration;
+      if (t >= 1) {
+        pulse.sprite.destroy();
+        this.pulses.splice(i, 1);
+        continue;
+      }
+      const cycle = (t * 2) % 1;
+      const px = 90 + cycle * 260;
+      pulse.sprite.scale.set(px / this.transform.k / FRAMES.ring.w);
+      pulse.sprite.alpha = (1 - cycle) * 0.95;
+    }
+  }
+
+  /** True once every tile of the view at the wanted zoom is loaded and drawn. */
+  get complete(): boolean {
+    const z = this.wantedZoom();
+    const inView = tilesInRect(this.scheme, z, this.visibleRect(this.postitSize * 0.75 * this.transform.k));
+    return inView.every((t) => this.shown.has(t.key));
+  }
+
+  tileAt(x: number, y: number): string {
+    return tileAt(this.scheme, this.scheme.itemsZoom, x, y).key;
+  }
+
+  destroy(): void {
+    this.loader.dispose();
+    this.renderer.destroy();
+  }
+}
+
+function zOf(label: string): number {
+  const match = /tile (\d+)\//.exec(label);
+  return match ? Number(match[1]) : 99;
+}
