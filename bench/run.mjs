@@ -3,7 +3,7 @@
 // Usage: node bench/run.mjs [--duration 10] [--warmup 5] [--connections 10] [--rounds 2] [--runs 21]
 //                           [--log-level warn] [--strict]
 // (`pnpm bench` builds first, then runs this.)
-import { fork, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { arch, availableParallelism, cpus, platform, tmpdir } from "node:os";
@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { measureLoad as measureWith, startServerProcess } from "./lib/processes.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI_BIN = join(root, "packages/cli/dist/bin.js");
@@ -52,57 +53,6 @@ for (const file of [CLI_BIN, SERVER_DIST]) {
 
 // ---- child processes -------------------------------------------------------------------------
 
-const children = new Set();
-process.on("exit", () => {
-  for (const child of children) child.kill("SIGKILL");
-});
-
-/** Starts a server script in its own process; resolves with its URL once it listens. */
-function startServerProcess(script, env) {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(root, "bench/servers", script), {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "ignore", "inherit", "ipc"],
-    });
-    children.add(child);
-    child.once("message", (message) => resolve({ url: message.url, stop: () => stopProcess(child) }));
-    child.once("exit", (code) => reject(new Error(`${script} exited with code ${code} before listening`)));
-  });
-}
-
-function stopProcess(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
-
-/** Runs autocannon in a separate process against url; every response must be a 2xx. */
-function measureLoad(label, url, headers = {}) {
-  process.stderr.write(`  ${label}: ${load.warmupS}s warm-up + ${load.durationS}s, ${load.connections} connections…\n`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, "bench/load.mjs"), JSON.stringify({ url, headers, ...load })], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    child.stdout.on("data", (chunk) => (out += chunk));
-    child.once("exit", (code) => {
-      if (code !== 0) return reject(new Error(`load generator exited with code ${code}`));
-      const result = JSON.parse(out);
-      if (result.non2xx || result.errors || result.timeouts || result.requests === 0) {
-        return reject(new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`));
-      }
-      resolve(result);
-    });
-  });
-}
-
 // ---- (a) authenticated GET /v1/me vs a bare Fastify route ------------------------------------
 
 async function postJson(url, body) {
@@ -138,8 +88,8 @@ async function benchGetMe() {
     const otoRounds = [];
     const bareRounds = [];
     for (let round = 1; round <= rounds; round++) {
-      otoRounds.push(await measureLoad(`round ${round}/${rounds}, oTo GET /v1/me`, `${oto.url}/v1/me`, headers));
-      bareRounds.push(await measureLoad(`round ${round}/${rounds}, bare Fastify GET /`, `${bare.url}/`));
+      otoRounds.push(await measureWith(`round ${round}/${rounds}, oTo GET /v1/me`, `${oto.url}/v1/me`, load, headers));
+      bareRounds.push(await measureWith(`round ${round}/${rounds}, bare Fastify GET /`, `${bare.url}/`, load));
     }
     return { oto: summarize(otoRounds), bare: summarize(bareRounds), bodyBytes: Buffer.byteLength(meBody) };
   } finally {

@@ -7,7 +7,7 @@
 // Usage: node bench/wall.mjs [--postits 1000000] [--dir <wall from bench/wall-generate.mjs>] [--duration 10]
 //                            [--warmup 3] [--connections 10] [--rounds 2] [--log-level warn] [--strict]
 // Needs the built server (pnpm --filter @oto/server build) for (b). Everything runs on 127.0.0.1.
-import { fork, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { generateWall } from "./lib/wall-fixture.mjs";
 import { loadServerModules } from "./lib/server-src.mjs";
+import { measureLoad, startServerProcess } from "./lib/processes.mjs";
 
 // Heap figures need a full GC before each reading: re-run with --expose-gc.
 if (typeof globalThis.gc !== "function") {
@@ -57,10 +58,6 @@ if (!existsSync(join(root, "packages/server/dist/index.js"))) fail("packages/ser
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const children = new Set();
-process.on("exit", () => {
-  for (const child of children) child.kill("SIGKILL");
-});
 
 // ---- the wall --------------------------------------------------------------------------------------------------
 let dir = opts.dir;
@@ -212,41 +209,5 @@ function pickViewport(tiles) {
   return best;
 }
 
-function startServer(script, extraEnv) {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(root, "bench/servers", script), { env: { ...process.env, ...extraEnv }, stdio: ["ignore", "ignore", "inherit", "ipc"] });
-    children.add(child);
-    child.once("message", (message) => resolve({ url: message.url, stop: () => stop(child) }));
-    child.once("exit", (code) => reject(new Error(`${script} exited with code ${code} before listening`)));
-  });
-}
-
-function stop(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
-
-function measure(label, url) {
-  log(`  ${label}: ${load.warmupS}s warm-up + ${load.durationS}s, ${load.connections} connections…`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, "bench/load.mjs"), JSON.stringify({ url, headers: {}, ...load })], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (chunk) => (out += chunk));
-    child.once("exit", (code) => {
-      if (code !== 0) return reject(new Error(`load generator exited with code ${code}`));
-      const result = JSON.parse(out);
-      if (result.non2xx || result.errors || result.timeouts || result.requests === 0) {
-        return reject(new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`));
-      }
-      resolve(result);
-    });
-  });
-}
+const startServer = startServerProcess;
+const measure = (label, url) => measureLoad(label, url, load);
