@@ -244,7 +244,7 @@ export class Viewer {
     this.scene.setSelected(p.id);
   }
 
-  /** The home button: the whole wall when it fits at a readable scale, else the wall's centre (home 0). */
+  /** The home button: the whole wall when it fits with post-its still drawn singly, else the wall's centre (home 0). */
   home(animate = true): void {
     const b = this.state.wall?.bounds;
     const { width, height } = this.scene.size;
@@ -253,7 +253,8 @@ export class Viewer {
     let k = 0.5;
     if (b) {
       const fit = Math.min(width / (b.max_x - b.min_x + 500), height / (b.max_y - b.min_y + 500));
-      if (fit >= 0.13) {
+      // Fit the whole wall while post-its are still drawn one by one (not as aggregate dots).
+      if (fit * (this.state.wall?.postit_size ?? BUDGETS.postitSize) >= BUDGETS.itemsFromPx + 2) {
         cx = (b.min_x + b.max_x) / 2;
         cy = (b.min_y + b.max_y) / 2;
         k = Math.min(0.8, fit);
