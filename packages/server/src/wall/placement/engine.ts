@@ -1,6 +1,5 @@
 import { colourFor, rotationFor, type PostItKind } from "./appearance.js";
 import { DEFAULT_LAYOUT, validateLayout, type WallLayout } from "./layout.js";
-import { ringSideOf, ringSlot } from "./rings.js";
 import { SlotGrid, type SlotEntry } from "./slotGrid.js";
 import { homeCellCoords, homeIndexOfCell } from "./spiral.js";
 
@@ -66,6 +65,9 @@ export class PlacementState {
    */
   /** Homes whose bound exceeds a cell's width: the only ones a slot beyond the neighbouring cells can concern. */
   private readonly spillers = new Set<number>();
+  /** Slot chosen by the last successful `pickInRing` (fields rather than a tuple: placing allocates nothing). */
+  private pickedX = 0;
+  private pickedY = 0;
 
   constructor(layout: WallLayout = DEFAULT_LAYOUT) {
     this.layout = validateLayout(layout);
@@ -78,10 +80,11 @@ export class PlacementState {
 
   /** The post-it stored at (x, y), if any. */
   at(x: number, y: number): StoredPostIt | undefined {
-    const slot = this.slotOf(x, y);
-    if (!slot) return undefined;
-    const e = this.grid.at(slot[0], slot[1]);
-    return e && this.stored(slot[0], slot[1], e);
+    const sx = x / this.layout.slotSize;
+    const sy = y / this.layout.slotSize;
+    if (!Number.isSafeInteger(sx) || !Number.isSafeInteger(sy)) return undefined;
+    const e = this.grid.at(sx, sy);
+    return e && this.stored(sx, sy, e);
   }
 
   /** Every post-it on the wall (cell by cell, deterministic for a given history). */
@@ -95,21 +98,19 @@ export class PlacementState {
    */
   place(req: PlaceRequest): Placement {
     checkRequest(req);
-    const home = this.homeSlot(req.accountHome);
-    const n = this.layout.homeCellSlots;
-    const bound = this.grid.ringBound(home[0] / n, home[1] / n) ?? 0;
+    const home = req.accountHome;
+    const { cx: hcx, cy: hcy } = homeCellCoords(home);
+    const bound = this.grid.ringBound(home) ?? 0;
     const minRing = req.avoidHome ? 1 : 0;
     let r = Math.max(bound, minRing);
-    let slot: [number, number] | undefined;
-    while (!slot) {
-      slot = this.pickInRing(home, r, req.accountHome);
-      if (!slot) r++;
-    }
+    while (!this.pickInRing(hcx, hcy, r, home)) r++;
     // Rings skipped because of avoidHome were not looked at, so they cannot raise the bound.
-    if (minRing <= bound) this.setInnermostRing(req.accountHome, r);
-    const entry: SlotEntry = { id: req.id, accountHome: req.accountHome, kind: req.kind };
-    this.grid.occupy(slot[0], slot[1], entry);
-    return this.placement(slot[0], slot[1], entry);
+    if (minRing <= bound) this.setInnermostRing(home, r);
+    const sx = this.pickedX;
+    const sy = this.pickedY;
+    this.grid.occupy(sx, sy, req.id, home, req.kind);
+    const s = this.layout.slotSize;
+    return { x: sx * s, y: sy * s, rotation: rotationFor(req.id, this.layout), colour: colourFor(req.id, req.kind) };
   }
 
   /**
@@ -117,109 +118,152 @@ export class PlacementState {
    * placement of its owner or of a home that passed it. Returns false when that post-it is not there.
    */
   unplace(ref: PostItRef): boolean {
-    const slot = this.slotOf(ref.x, ref.y);
-    if (!slot) return false;
-    const [sx, sy] = slot;
-    const e = this.grid.at(sx, sy);
-    if (!e || e.id !== ref.id) return false;
+    const sx = ref.x / this.layout.slotSize;
+    const sy = ref.y / this.layout.slotSize;
+    if (!Number.isSafeInteger(sx) || !Number.isSafeInteger(sy)) return false;
+    const code = this.grid.codeAt(sx, sy);
+    if (code === 0 || this.grid.idOf(code) !== ref.id) return false;
+    const owner = this.grid.ownerOf(code);
     this.grid.release(sx, sy);
     const n = this.layout.homeCellSlots;
     const cx = Math.round(sx / n);
     const cy = Math.round(sy / n);
-    this.lowerInnermostRing(e.accountHome, sx, sy);
+    this.lowerInnermostRing(owner, sx, sy);
     // A home two or more cells away is over n slots from this slot, so only homes of the 3×3 neighbouring cells
     // and homes already spilling past a cell's width can have passed this slot while it was taken.
     for (let dy = -1; dy <= 1; dy++) {
-      for (let dx = -1; dx <= 1; dx++) this.lowerInnermostRing(homeIndexOfCell(cx + dx, cy + dy), sx, sy);
+      for (let dx = -1; dx <= 1; dx++) this.lowerRingOfCell(homeIndexOfCell(cx + dx, cy + dy), cx + dx, cy + dy, sx, sy);
     }
-    for (const home of [...this.spillers]) this.lowerInnermostRing(home, sx, sy);
+    if (this.spillers.size > 0) for (const home of [...this.spillers]) this.lowerInnermostRing(home, sx, sy);
     return true;
   }
 
   /** Puts back a post-it whose position was stored earlier (rebuild at start, or another process's placement). */
   restore(p: Pick<StoredPostIt, "id" | "accountHome" | "kind" | "x" | "y">): void {
     checkRequest(p);
-    const slot = this.slotOf(p.x, p.y);
-    if (!slot) throw new PlacementError("invalid_request", `(${p.x}, ${p.y}) is not a slot centre`);
-    const other = this.grid.at(slot[0], slot[1]);
-    if (other !== undefined) throw new PlacementError("slot_taken", `(${p.x}, ${p.y}) is already taken by ${other.id}`);
-    this.grid.occupy(slot[0], slot[1], { id: p.id, accountHome: p.accountHome, kind: p.kind });
+    const sx = p.x / this.layout.slotSize;
+    const sy = p.y / this.layout.slotSize;
+    if (!Number.isSafeInteger(sx) || !Number.isSafeInteger(sy)) throw new PlacementError("invalid_request", `(${p.x}, ${p.y}) is not a slot centre`);
+    const code = this.grid.codeAt(sx, sy);
+    if (code !== 0) throw new PlacementError("slot_taken", `(${p.x}, ${p.y}) is already taken by ${this.grid.idOf(code)}`);
+    this.grid.occupy(sx, sy, p.id, p.accountHome, p.kind);
   }
 
-  private slotOf(x: number, y: number): [number, number] | undefined {
-    const sx = x / this.layout.slotSize;
-    const sy = y / this.layout.slotSize;
-    return Number.isSafeInteger(sx) && Number.isSafeInteger(sy) ? [sx, sy] : undefined;
-  }
-
-  private homeSlot(accountHome: number): [number, number] {
-    const { cx, cy } = homeCellCoords(accountHome);
+  /**
+   * Emptiest side of ring r (fewest slots unavailable to this account) that still has a free slot, around the home
+   * of cell (hcx, hcy); false when the ring is full, else the slot is left in pickedX/pickedY.
+   */
+  private pickInRing(hcx: number, hcy: number, r: number, accountHome: number): boolean {
+    const grid = this.grid;
     const n = this.layout.homeCellSlots;
-    return [cx * n, cy * n];
-  }
-
-  /** Emptiest side of ring r (fewest slots unavailable to this account) that still has a free slot. */
-  private pickInRing(home: [number, number], r: number, accountHome: number): [number, number] | undefined {
-    const [hx, hy] = home;
-    if (r === 0) return this.isAvailable(hx, hy, accountHome) ? [hx, hy] : undefined;
-    let best: [number, number] | undefined;
+    const half = grid.half;
+    const R = this.layout.homeReserveRadius;
+    const hx = hcx * n;
+    const hy = hcy * n;
+    // The home's own cell: every slot there is either unreserved or in this account's own spot.
+    const homeRec = grid.record(accountHome);
+    const homeBase = grid.baseOf(accountHome);
+    if (r === 0) {
+      const i = half * n + half;
+      if (homeRec !== undefined && (homeRec[homeBase + (i >> 5)]! & (1 << (i & 31))) !== 0) return false;
+      this.pickedX = hx;
+      this.pickedY = hy;
+      return true;
+    }
+    let found = false;
     let bestUsed = Infinity;
     for (let side = 0; side < 4; side++) {
       let used = 0;
-      let firstFree: [number, number] | undefined;
+      let freeX = 0;
+      let freeY = 0;
+      let hasFree = false;
       for (let k = 0; k < 2 * r; k++) {
-        const [dx, dy] = ringSlot(side, k, r);
-        if (this.isAvailable(hx + dx, hy + dy, accountHome)) firstFree ??= [hx + dx, hy + dy];
-        else used++;
+        // Offset (dx, dy) of the k-th slot of this side, as `ringSlot` gives it.
+        const j = k >> 1;
+        const t = (k & 1) === 0 ? j : -(j + 1);
+        let dx: number;
+        let dy: number;
+        if (side === 0) {
+          dx = t;
+          dy = -r;
+        } else if (side === 1) {
+          dx = r;
+          dy = t;
+        } else if (side === 2) {
+          dx = -t;
+          dy = r;
+        } else {
+          dx = -r;
+          dy = -t;
+        }
+        let available: boolean;
+        const lx = dx + half;
+        const ly = dy + half;
+        if (lx >= 0 && lx < n && ly >= 0 && ly < n) {
+          const i = lx * n + ly;
+          available = homeRec === undefined || (homeRec[homeBase + (i >> 5)]! & (1 << (i & 31))) === 0;
+        } else {
+          available = this.isAvailableAway(hx + dx, hy + dy, hcx, hcy, R);
+        }
+        if (available) {
+          if (!hasFree) {
+            hasFree = true;
+            freeX = hx + dx;
+            freeY = hy + dy;
+          }
+        } else used++;
       }
-      if (firstFree && used < bestUsed) {
-        best = firstFree;
+      if (hasFree && used < bestUsed) {
+        found = true;
+        this.pickedX = freeX;
+        this.pickedY = freeY;
         bestUsed = used;
       }
     }
-    return best;
+    return found;
   }
 
-  private isAvailable(sx: number, sy: number, accountHome: number): boolean {
-    if (!this.grid.isFree(sx, sy)) return false;
-    const owner = this.reservedFor(sx, sy);
-    return owner === undefined || owner === accountHome;
-  }
-
-  /** The home index whose reserved spot contains slot (sx, sy), if any. Every cell is some home, now or later. */
-  private reservedFor(sx: number, sy: number): number | undefined {
+  /** Whether slot (sx, sy), outside the home cell (hcx, hcy), is free and not in another home's spot. */
+  private isAvailableAway(sx: number, sy: number, hcx: number, hcy: number, R: number): boolean {
     const n = this.layout.homeCellSlots;
     const cx = Math.round(sx / n);
     const cy = Math.round(sy / n);
-    const R = this.layout.homeReserveRadius;
-    if (Math.abs(sx - cx * n) > R || Math.abs(sy - cy * n) > R) return undefined;
-    return homeIndexOfCell(cx, cy);
+    // Every cell is some home, now or later, and (hcx, hcy) is the only cell whose home is this account's.
+    if ((cx !== hcx || cy !== hcy) && Math.abs(sx - cx * n) <= R && Math.abs(sy - cy * n) <= R) return false;
+    return this.grid.isFree(sx, sy);
   }
 
   private lowerInnermostRing(accountHome: number, sx: number, sy: number): void {
-    const [hx, hy] = this.homeSlot(accountHome);
-    const n = this.layout.homeCellSlots;
-    const current = this.grid.ringBound(hx / n, hy / n);
+    const { cx, cy } = homeCellCoords(accountHome);
+    this.lowerRingOfCell(accountHome, cx, cy, sx, sy);
+  }
+
+  /** Lowers the bound of `home`, whose cell is (cx, cy), to the ring slot (sx, sy) is on when that is lower. */
+  private lowerRingOfCell(home: number, cx: number, cy: number, sx: number, sy: number): void {
+    const current = this.grid.ringBound(home);
     if (current === undefined) return;
-    const { ring } = ringSideOf(sx - hx, sy - hy);
-    if (ring < current) this.setInnermostRing(accountHome, ring);
+    const n = this.layout.homeCellSlots;
+    const ring = Math.max(Math.abs(sx - cx * n), Math.abs(sy - cy * n));
+    if (ring < current) this.setInnermostRing(home, ring);
   }
 
   private setInnermostRing(accountHome: number, ring: number): void {
-    const [hx, hy] = this.homeSlot(accountHome);
-    const n = this.layout.homeCellSlots;
-    this.grid.setRingBound(hx / n, hy / n, ring);
+    this.grid.setRingBound(accountHome, ring);
     if (ring > this.layout.homeCellSlots) this.spillers.add(accountHome);
-    else this.spillers.delete(accountHome);
-  }
-
-  private placement(sx: number, sy: number, e: SlotEntry): Placement {
-    const s = this.layout.slotSize;
-    return { x: sx * s, y: sy * s, rotation: rotationFor(e.id, this.layout), colour: colourFor(e.id, e.kind) };
+    else if (this.spillers.size > 0) this.spillers.delete(accountHome);
   }
 
   private stored(sx: number, sy: number, e: SlotEntry): StoredPostIt {
-    return { id: e.id, accountHome: e.accountHome, kind: e.kind, ...this.placement(sx, sy, e) };
+    const s = this.layout.slotSize;
+    return {
+      id: e.id,
+      accountHome: e.accountHome,
+      kind: e.kind,
+      x: sx * s,
+      y: sy * s,
+      rotation: rotationFor(e.id, this.layout),
+      colour: colourFor(e.id, e.kind),
+    };
   }
 }
 

@@ -23,7 +23,8 @@ export function homeCellCoords(index: number): Cell {
   assertIndex(index);
   if (index === 0) return { cx: 0, cy: 0 };
   const k = Math.ceil((Math.sqrt(index + 1) - 1) / 2);
-  const p = index - (2 * k - 1) ** 2;
+  const m = 2 * k - 1;
+  const p = index - m * m; // not m ** 2: that compiles to a pow() call, same value
   const side = Math.floor(p / (2 * k));
   const t = p - side * 2 * k;
   switch (side) {
@@ -42,7 +43,8 @@ export function homeCellCoords(index: number): Cell {
 export function homeIndexOfCell(cx: number, cy: number): number {
   const k = Math.max(Math.abs(cx), Math.abs(cy));
   if (k === 0) return 0;
-  const base = (2 * k - 1) ** 2;
+  const m = 2 * k - 1;
+  const base = m * m;
   if (cx === k && cy > -k) return base + (cy + k - 1);
   if (cy === k) return base + 2 * k + (k - 1 - cx);
   if (cx === -k) return base + 4 * k + (k - 1 - cy);
