@@ -32,10 +32,23 @@ function fixtureKey() {
 }
 
 /** The PGlite folder of a wall of `postits` post-its, generated on first use (or always with `fresh`). */
-export async function wallDir({ postits, perAccount = 100, fresh = false, log = () => {} }) {
+export async function wallDir({ postits, perAccount = 100, fresh = false, reuse = false, log = () => {} }) {
   const dir = join(CACHE_DIR, `viewer-wall-${postits}-${perAccount}-${fixtureKey()}`);
   const done = join(dir, ".oto-bench-complete");
   if (!fresh && existsSync(done)) return { dir, cached: true };
+  if (reuse && !fresh) {
+    // --reuse-walls: the newest complete wall of this size, whatever its hash (the placement engine is being
+    // edited and the wall it would make does not matter to what is measured).
+    const prefix = `viewer-wall-${postits}-${perAccount}-`;
+    const found = (existsSync(CACHE_DIR) ? readdirSync(CACHE_DIR) : [])
+      .filter((name) => name.startsWith(prefix) && !name.includes(".partial") && existsSync(join(CACHE_DIR, name, ".oto-bench-complete")))
+      .map((name) => join(CACHE_DIR, name))
+      .sort((a, b) => statSync(join(b, ".oto-bench-complete")).mtimeMs - statSync(join(a, ".oto-bench-complete")).mtimeMs);
+    if (found.length > 0) {
+      log(`reusing ${found[0]} (--reuse-walls)`);
+      return { dir: found[0], cached: true };
+    }
+  }
   rmSync(dir, { recursive: true, force: true });
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });

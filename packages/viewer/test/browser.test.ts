@@ -269,7 +269,8 @@ describe("the wall in a real browser", () => {
   });
 
   it.runIf(process.env.OTO_SCREENSHOTS)("saves screenshots for the docs", async () => {
-    const dir = join(import.meta.dirname, "..", "..", "..", "docs", "screenshots");
+    // OTO_SCREENSHOTS_DIR: somewhere else than the docs (to look at a change without touching them).
+    const dir = process.env.OTO_SCREENSHOTS_DIR ?? join(import.meta.dirname, "..", "..", "..", "docs", "screenshots");
     await mkdir(dir, { recursive: true });
     let page = await open();
     await page.screenshot({ path: join(dir, "wall-overview.jpg"), type: "jpeg", quality: 82 });

@@ -64,6 +64,28 @@ describe("tile loader against the real tile API", () => {
     l.dispose();
   });
 
+  it("fetches during a continuous pan: want() every 16 ms for 1 s still sends requests every ~150 ms", async () => {
+    const { l, requests } = loader(100);
+    const start = performance.now();
+    const sentAt: number[] = [];
+    let seen = 0;
+    for (let i = 0; performance.now() - start < 1000; i++) {
+      l.want(keysAround(i, 2)); // the view moves a little every frame, as a pan does
+      await new Promise((r) => setTimeout(r, 16));
+      while (seen < requests.length) {
+        sentAt.push(performance.now() - start);
+        seen++;
+      }
+    }
+    // A plain debounce (restarted on every call) sends nothing until the pan stops.
+    expect(sentAt.length).toBeGreaterThan(0);
+    expect(sentAt[0]!).toBeLessThan(400);
+    // Rounds keep coming while the view keeps changing (≈ every 150 ms: allow for a loaded machine).
+    const rounds = new Set(sentAt.map((t) => Math.floor(t / 150))).size;
+    expect(rounds).toBeGreaterThanOrEqual(3);
+    l.dispose();
+  });
+
   it("aborts requests whose tiles all left the view", async () => {
     const { l, arrived } = loader();
     l.want(keysAround(0, 20));

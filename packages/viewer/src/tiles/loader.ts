@@ -10,6 +10,11 @@ export interface TileLoaderOptions {
   batchSize: number;
   maxInFlight: number;
   debounceMs: number;
+  /**
+   * While want() keeps being called (a continuous pan calls it every frame), fetch at least this often: the
+   * debounce never holds a request back longer than this after the first unanswered change. Default 1.5×debounceMs.
+   */
+  maxWaitMs?: number;
   cacheFactor: number;
   /** A cached tile older than this is asked again when it is wanted (shown meanwhile). */
   staleMs?: number;
@@ -39,6 +44,8 @@ export class TileLoader {
   private readonly loading = new Set<string>();
   private readonly failedUntil = new Map<string, number>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the oldest want() not yet dispatched came (undefined: none pending). */
+  private pendingSince: number | undefined;
   /** Counters for tests and the bench. */
   readonly stats = { requests: 0, aborted: 0, tiles: 0, maxInFlight: 0, maxBatch: 0 };
 
@@ -75,8 +82,18 @@ export class TileLoader {
       batch.controller.abort();
       this.stats.aborted++;
     }
+    // Debounce with a max wait (lodash's maxWait): each call pushes the fetch back by debounceMs, but never past
+    // maxWaitMs after the first call still unanswered, so a continuous pan fetches as it goes instead of only
+    // once the user pauses.
+    const now = this.now();
+    this.pendingSince ??= now;
+    const maxWait = this.options.maxWaitMs ?? this.options.debounceMs * 1.5;
+    const delay = Math.max(0, Math.min(this.options.debounceMs, this.pendingSince + maxWait - now));
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.dispatch(), this.options.debounceMs);
+    this.timer = setTimeout(() => {
+      this.pendingSince = undefined;
+      this.dispatch();
+    }, delay);
   }
 
   /** Forgets every cached tile (the wall changed under us). */
@@ -133,6 +150,7 @@ export class TileLoader {
 
   dispose(): void {
     clearTimeout(this.timer);
+    this.pendingSince = undefined;
     for (const batch of this.inFlight) batch.controller.abort();
     this.cache.clear();
   }

@@ -53,9 +53,14 @@ export class LiveWallIndex {
     return this.built;
   }
 
-  /** The index, caught up if the last look at the change log is older than pollMs. */
+  /**
+   * The index, caught up if the last look at the change log is older than pollMs. A catch-up already running
+   * (started by this process's WallSignal right after a commit) is awaited, so a client that just published or
+   * unpublished through this process reads its own write.
+   */
   async current(): Promise<WallIndex> {
     await this.start();
+    if (this.running) await this.running;
     if (performance.now() - this.lastLook >= this.pollMs) await this.catchUp();
     return this.index;
   }
