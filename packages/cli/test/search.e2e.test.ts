@@ -1,32 +1,19 @@
 // `oto search` (the built binary) against a real server filled by the demo seeder: a table like other lists,
 // --json pages, filters, cursors, and one-line usage errors.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer } from "@oto/server/testing";
 import { createOto } from "@oto/sdk";
-import { type DemoSummary, seedDemo } from "../src/demo/seed.js";
-import { assertBuilt, makeHome, runOto, type TestHome } from "./helpers.js";
+import { type DemoWall, startDemoWall } from "./demo-wall.js";
 
-let server: Awaited<ReturnType<typeof startTestServer>>;
-let home: TestHome;
-let demo: DemoSummary;
+let wall: DemoWall;
 
 beforeAll(async () => {
-  assertBuilt();
-  server = await startTestServer({ OTO_AUTH_RATE_LIMIT: "100000" });
-  home = await makeHome();
-  demo = await seedDemo({
-    accounts: 3,
-    creations: 16,
-    seed: 21,
-    client: (apiKey) => createOto({ baseUrl: server.url, apiKey: apiKey ?? "" }),
-  });
+  wall = await startDemoWall({ accounts: 3, creations: 16, seed: 21 });
 }, 120_000);
 afterAll(async () => {
-  await server?.close();
-  await home?.cleanup();
+  await wall?.close();
 });
 
-const oto = (args: string[]) => runOto(args, { env: { ...home.env, OTO_SERVER: server.url }, timeoutMs: 30_000 });
+const oto = (args: string[], env?: Record<string, string>) => wall.oto(args, env);
 
 async function json(args: string[]) {
   const result = await oto([...args, "--json"]);
@@ -37,25 +24,25 @@ async function json(args: string[]) {
 
 describe("oto search", () => {
   it("prints a table of hits, best first, without an account", async () => {
-    const handle = demo.accounts[0]!.handle;
+    const handle = wall.demo.accounts[0]!.handle;
     const result = await oto(["search", handle]);
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^ID\s+TYPE\s+TITLE\s+BY\s+AT$/);
-    const row = lines.find((line) => line.startsWith(demo.accounts[0]!.id));
+    const row = lines.find((line) => line.startsWith(wall.demo.accounts[0]!.id));
     expect(row).toMatch(new RegExp(`^acc_\\S+\\s+account\\s+.+\\s+@${handle}\\s+-?\\d+,-?\\d+$`));
   });
 
   it("--json gives the API's page; words are joined into one query", async () => {
     const page = await json(["search", "a", "the", "of"]);
     expect(page).toEqual({ data: [], next_cursor: null });
-    const all = await json(["search", "--all", ...demo.accounts.map((a) => a.handle).slice(0, 1)]);
-    expect(all.data.map((hit: { id: string }) => hit.id)).toContain(demo.accounts[0]!.id);
+    const all = await json(["search", "--all", ...wall.demo.accounts.map((a) => a.handle).slice(0, 1)]);
+    expect(all.data.map((hit: { id: string }) => hit.id)).toContain(wall.demo.accounts[0]!.id);
   });
 
   it("filters by kind and type, and pages with --cursor", async () => {
-    const oto2 = createOto({ baseUrl: server.url, apiKey: "" });
-    const creation = await oto2.creations.get(demo.creations[0]!);
+    const oto2 = createOto({ baseUrl: wall.server.url, apiKey: "" });
+    const creation = await oto2.creations.get(wall.demo.creations[0]!);
     const word = creation.title.split(" ").find((w) => w.length > 4)!;
     const byKind = await json(["search", word, "--kind", creation.kind, "--limit", "100"]);
     expect(byKind.data.length).toBeGreaterThan(0);
@@ -69,7 +56,7 @@ describe("oto search", () => {
       const second = await json(["search", word, "--limit", "1", "--cursor", first.next_cursor]);
       expect([first.data[0].id, second.data[0].id]).toEqual(everything.data.slice(0, 2).map((h: { id: string }) => h.id));
     }
-    const accounts = await json(["search", demo.accounts[1]!.handle, "--type", "account"]);
+    const accounts = await json(["search", wall.demo.accounts[1]!.handle, "--type", "account"]);
     for (const hit of accounts.data) expect(hit.type).toBe("account");
   });
 

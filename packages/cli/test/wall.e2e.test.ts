@@ -1,32 +1,18 @@
 // `oto wall info`, `oto wall locate` and `oto open` (the built binary) against a real server.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer } from "@oto/server/testing";
 import { createOto } from "@oto/sdk";
-import { type DemoSummary, seedDemo } from "../src/demo/seed.js";
-import { assertBuilt, makeHome, runOto, type TestHome } from "./helpers.js";
+import { type DemoWall, startDemoWall } from "./demo-wall.js";
 
-let server: Awaited<ReturnType<typeof startTestServer>>;
-let home: TestHome;
-let demo: DemoSummary;
+let wall: DemoWall;
 
 beforeAll(async () => {
-  assertBuilt();
-  server = await startTestServer({ OTO_AUTH_RATE_LIMIT: "100000" });
-  home = await makeHome();
-  demo = await seedDemo({
-    accounts: 2,
-    creations: 4,
-    seed: 4,
-    client: (apiKey) => createOto({ baseUrl: server.url, apiKey: apiKey ?? "" }),
-  });
+  wall = await startDemoWall({ accounts: 2, creations: 4, seed: 4 });
 }, 120_000);
 afterAll(async () => {
-  await server?.close();
-  await home?.cleanup();
+  await wall?.close();
 });
 
-const oto = (args: string[], env: Record<string, string> = {}) =>
-  runOto(args, { env: { ...home.env, OTO_SERVER: server.url, ...env }, timeoutMs: 30_000 });
+const oto = (args: string[], env?: Record<string, string>) => wall.oto(args, env);
 
 describe("oto wall", () => {
   it("info prints the counts and extent; --json the API's answer", async () => {
@@ -41,20 +27,20 @@ describe("oto wall", () => {
   });
 
   it("locate finds a creation, an agent and a home; x,y on stdout", async () => {
-    const sdk = createOto({ baseUrl: server.url, apiKey: "" });
-    const creation = await sdk.creations.get(demo.creations[0]!);
+    const sdk = createOto({ baseUrl: wall.server.url, apiKey: "" });
+    const creation = await sdk.creations.get(wall.demo.creations[0]!);
     const byCreation = await oto(["wall", "locate", "--creation", creation.id]);
     expect(byCreation.code, byCreation.stderr).toBe(0);
     expect(byCreation.stdout).toBe(`${creation.placement!.x},${creation.placement!.y}\n`);
     expect(byCreation.stderr).toMatch(/post-it is at \(-?\d+, -?\d+\), \d+ units wide, in tile 12\/-?\d+\/-?\d+\./);
 
-    const agent = demo.accounts[0]!.agents[0]!;
+    const agent = wall.demo.accounts[0]!.agents[0]!;
     const byAgent = JSON.parse((await oto(["wall", "locate", "--agent", agent.id, "--json"])).stdout);
     expect(byAgent).toMatchObject({ type: "agent", id: agent.id });
 
-    const handle = demo.accounts[1]!.handle;
+    const handle = wall.demo.accounts[1]!.handle;
     const byHandle = JSON.parse((await oto(["wall", "locate", "--handle", `@${handle}`, "--json"])).stdout);
-    expect(byHandle).toMatchObject({ type: "home", id: demo.accounts[1]!.id });
+    expect(byHandle).toMatchObject({ type: "home", id: wall.demo.accounts[1]!.id });
   });
 
   it("locate wants exactly one well-formed target (exit 2) and reports what is not on the wall (exit 1)", async () => {
@@ -71,12 +57,12 @@ describe("oto wall", () => {
 
 describe("oto open", () => {
   it("prints the viewer's link for a creation, a handle or the whole wall", async () => {
-    const id = demo.creations[0]!;
-    expect((await oto(["open", id])).stdout).toBe(`${server.url}/?n=${id}\n`);
-    expect((await oto(["open", "@ada"])).stdout).toBe(`${server.url}/?h=ada\n`);
-    expect((await oto(["open", "ada"])).stdout).toBe(`${server.url}/?h=ada\n`);
-    expect((await oto(["open"])).stdout).toBe(`${server.url}/\n`);
-    expect(JSON.parse((await oto(["open", id, "--json"])).stdout)).toEqual({ url: `${server.url}/?n=${id}` });
+    const id = wall.demo.creations[0]!;
+    expect((await oto(["open", id])).stdout).toBe(`${wall.server.url}/?n=${id}\n`);
+    expect((await oto(["open", "@ada"])).stdout).toBe(`${wall.server.url}/?h=ada\n`);
+    expect((await oto(["open", "ada"])).stdout).toBe(`${wall.server.url}/?h=ada\n`);
+    expect((await oto(["open"])).stdout).toBe(`${wall.server.url}/\n`);
+    expect(JSON.parse((await oto(["open", id, "--json"])).stdout)).toEqual({ url: `${wall.server.url}/?n=${id}` });
   });
 
   it("refuses what is neither a creation nor a handle (exit 2)", async () => {
