@@ -3,7 +3,7 @@
 // and a digest of the search it belongs to, so a cursor replayed against another query is refused rather than
 // silently skipping or repeating hits.
 import { createHash } from "node:crypto";
-import { ApiError } from "../problems.js";
+import { invalidCursor, joinCursor, splitCursor } from "../store/pagination.js";
 
 export interface SearchCursor {
   rank: number;
@@ -18,22 +18,16 @@ export function searchScope(parts: Array<string | undefined>): string {
 }
 
 export function encodeSearchCursor(last: SearchCursor, scope: string): string {
-  return Buffer.from(`${last.rank}|${last.id}|${scope}`).toString("base64url");
-}
-
-function badCursor(message: string): ApiError {
-  return new ApiError(400, "validation_failed", `query/cursor: ${message}`, {
-    errors: [{ location: "query/cursor", message }],
-  });
+  return joinCursor([last.rank, last.id, scope]);
 }
 
 export function decodeSearchCursor(cursor: string | undefined, scope: string): SearchCursor | undefined {
   if (cursor === undefined) return undefined;
-  const [rankText, id, cursorScope, ...rest] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  const [rankText, id, cursorScope, ...rest] = splitCursor(cursor);
   const rank = Number(rankText);
   if (rest.length > 0 || !rankText || !Number.isFinite(rank) || !id || !HIT_ID.test(id) || !cursorScope) {
-    throw badCursor("is not a cursor returned by this API");
+    throw invalidCursor();
   }
-  if (cursorScope !== scope) throw badCursor("belongs to another search (same q, type and kind are needed)");
+  if (cursorScope !== scope) throw invalidCursor("belongs to another search (same q, type and kind are needed)");
   return { rank, id };
 }
