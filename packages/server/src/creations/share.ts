@@ -19,3 +19,8 @@ export function baseUrlFor(request: FastifyRequest, publicUrl: string | undefine
   if (publicUrl) return publicUrl.replace(/\/+$/, "");
   return `${request.protocol}://${request.host}`;
 }
+
+/** Public URL of a creation's thumbnail (getCreationThumbnail), for views that link to it. */
+export function thumbnailUrl(baseUrl: string, creationId: string): string {
+  return `${baseUrl}/v1/creations/${creationId}/thumbnail`;
+}

@@ -3,6 +3,7 @@ import type { AgentRef, CreationSummary, CreationTree, CreationTreeNode, Lineage
 import type { AgentRefRow } from "../creations/store.js";
 import type { SummaryRow } from "./store.js";
 import type { LineageStepRow, TreeNodeRow, TreeRows } from "./tree.js";
+import { thumbnailUrl } from "../creations/share.js";
 
 export function toSummary(row: SummaryRow, baseUrl: string): CreationSummary {
   return {
@@ -11,7 +12,7 @@ export function toSummary(row: SummaryRow, baseUrl: string): CreationSummary {
     kind: row.kind,
     author: { id: row.account_id, handle: row.author_handle, display_name: row.author_display_name },
     state: row.state,
-    thumbnail_url: row.thumbnail_sha256 === null ? null : `${baseUrl}/v1/creations/${row.id}/thumbnail`,
+    thumbnail_url: row.thumbnail_sha256 === null ? null : thumbnailUrl(baseUrl, row.id),
     published_at: row.published_at === null ? null : row.published_at.toISOString(),
     created_at: row.created_at.toISOString(),
   };

@@ -2,6 +2,7 @@
 import type { SearchHit } from "@oto/sdk/schema";
 import { homeCell } from "../wall/placement/index.js";
 import type { SearchRow } from "./store.js";
+import { thumbnailUrl } from "../creations/share.js";
 
 export function toSearchHit(row: SearchRow, baseUrl: string): SearchHit {
   if (row.type === "account") {
@@ -25,7 +26,7 @@ export function toSearchHit(row: SearchRow, baseUrl: string): SearchHit {
     subtitle: `${row.kind} by @${row.handle}`,
     kind: row.kind,
     author: { id: row.account_id, handle: row.handle, display_name: row.display_name },
-    thumbnail_url: row.has_thumbnail ? `${baseUrl}/v1/creations/${row.id}/thumbnail` : null,
+    thumbnail_url: row.has_thumbnail ? thumbnailUrl(baseUrl, row.id) : null,
     location: row.x === null || row.y === null ? null : { x: row.x, y: row.y },
   };
 }

@@ -3,6 +3,7 @@ import type { Queryable } from "../../db/types.js";
 import { DEFAULT_LAYOUT } from "../placement/index.js";
 import { AGENT_BIT, AGGREGATE_GRID, KINDS, codeKept, kindOf, tileBounds, typeOf } from "../index/scheme.js";
 import type { Aggregate, IndexedPostIt } from "../index/spatialIndex.js";
+import { thumbnailUrl } from "../../creations/share.js";
 
 export interface TileHead {
   z: number;
@@ -112,7 +113,7 @@ export async function buildItemsTile(
         string_colour: d.type === "agent" ? d.string_colour : null,
         title: d.title ?? "",
         author: { id: d.account_id, handle: d.handle, display_name: d.display_name },
-        thumbnail_url: d.type === "creation" && d.has_thumbnail ? `${baseUrl}/v1/creations/${d.id}/thumbnail` : null,
+        thumbnail_url: d.type === "creation" && d.has_thumbnail ? thumbnailUrl(baseUrl, d.id) : null,
         forks: d.forks,
         created_at: iso(d.created_at),
       })),
