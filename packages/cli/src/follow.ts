@@ -75,3 +75,11 @@ function describeJobFailure(s: Session, err: unknown, printJson: boolean): unkno
       : ` ${tokens(generation.cost.charged)} charged.`;
   return new CliError(`${generation.id} ${verb}${why}.${cost}`);
 }
+
+/** A job started without waiting: `--json` prints it; otherwise a summary, its id alone, and how to follow it. */
+export function reportStarted(s: Session, job: Generation, summary: string): void {
+  if (s.globals.json) return s.out.json(job);
+  s.out.success(`${summary} (${jobState(job)}; ${tokens(job.cost.held)} held).`);
+  s.out.line(job.id);
+  s.out.info(`  Follow it: oto jobs watch ${job.id}`);
+}

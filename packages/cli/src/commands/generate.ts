@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Agent, Generation, Oto, Quote } from "@oto/sdk";
-import { elapsed, jobState, tokens as tokenCount } from "../format.js";
-import { followJob } from "../follow.js";
+import { elapsed, tokens as tokenCount } from "../format.js";
+import { followJob, reportStarted } from "../follow.js";
 import { formatBytes, displayPath } from "../io.js";
 import { collect, keyValue, wholeNumber } from "../parsers.js";
 import { type RunFlags, buildRunRequest } from "../runs.js";
@@ -65,11 +65,7 @@ async function generate(s: Session, opts: GenerateFlags): Promise<void> {
 
   if (!wait) {
     const job = await s.out.withSpinner(`Starting ${agent.name} on ${auth.server}`, () => oto.generations.create(body));
-    if (s.globals.json) return s.out.json(job);
-    s.out.success(`Started ${job.id} with ${agent.name} (${jobState(job)}; ${tokenCount(job.cost.held)} held).`);
-    s.out.line(job.id);
-    s.out.info(`  Follow it: oto jobs watch ${job.id}`);
-    return;
+    return reportStarted(s, job, `Started ${job.id} with ${agent.name}`);
   }
 
   const done = await followJob(s, {

@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { CreationTreeNode, ForkRequest, Generation, Oto } from "@oto/sdk";
 import { CliError, UsageError } from "../errors.js";
-import { elapsed, jobState, tokens as tokenCount } from "../format.js";
-import { followJob } from "../follow.js";
+import { elapsed, tokens as tokenCount } from "../format.js";
+import { followJob, reportStarted } from "../follow.js";
 import { displayPath, formatBytes, type Output } from "../io.js";
 import { checkId, keyValue, wholeNumber } from "../parsers.js";
 import { type RunFlags, buildRunRequest } from "../runs.js";
@@ -98,11 +98,7 @@ async function fork(s: Session, ref: string, opts: ForkFlags): Promise<void> {
     const job = await s.out.withSpinner(`Forking ${creationId} with ${agent.name} on ${auth.server}`, () =>
       oto.creations.fork(creationId, body),
     );
-    if (s.globals.json) return s.out.json(job);
-    s.out.success(`Started ${job.id}: ${agent.name} on ${creationId} (${jobState(job)}; ${tokenCount(job.cost.held)} held).`);
-    s.out.line(job.id);
-    s.out.info(`  Follow it: oto jobs watch ${job.id}`);
-    return;
+    return reportStarted(s, job, `Started ${job.id}: ${agent.name} on ${creationId}`);
   }
 
   const done = await followJob(s, {
