@@ -31,6 +31,23 @@ export const BUDGETS = {
   maxThumbnailLoads: 4,
   /** Thumbnails kept decoded. */
   thumbnailCache: 160,
+  /**
+   * Strings' level of detail, by on-screen post-it size (CSS px), like sigma.js's edge thresholds: sagging
+   * threads with round joins and a shadow from stringsPrettyFromPx up; below, thin plain lines of
+   * stringsPlainSegments segments (stringsPlainPx wide, no shadow, no round joins); below stringsAllFromPx only
+   * the highlighted tree's strings and the selected post-it's. While the camera moves below
+   * stringsHideOnMoveBelowPx, only those are drawn too (hideEdgesOnMove).
+   */
+  stringsPrettyFromPx: 40,
+  stringsAllFromPx: 28,
+  stringsHideOnMoveBelowPx: 40,
+  stringsPlainSegments: 4,
+  stringsPlainPx: 1.2,
+  /**
+   * Below this camera scale the paper is one tiling layer (not two cross-faded octaves). A power of two: at an
+   * octave's edge the finer layer covers the other, so the switch shows no seam.
+   */
+  paperOneLayerBelowScale: 0.25,
   /** Hit radius for strings, in CSS pixels. */
   stringHitPx: 6,
   /** A press that moves further than this is a drag, not a click. */

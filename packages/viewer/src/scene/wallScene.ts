@@ -16,7 +16,7 @@ import {
   zoomForScale,
 } from "../tiles/scheme.js";
 import { FRAMES } from "./art.js";
-import { StringsLayer } from "./strings.js";
+import { type StringMode, type StringsContext, StringsLayer, stringMode } from "./strings.js";
 import { type ArtTextures, createArt } from "./textures.js";
 import { ThumbnailStore } from "./thumbnails.js";
 import { AggregateTileView, ItemsTileView } from "./tileViews.js";
@@ -75,6 +75,7 @@ export class WallScene {
   private height = 1;
   private tier: LodTier = 2;
   private lastStringsK = 0;
+  private stringsMode: StringMode | null = null;
   private stringsDirty = true;
   private moving = false;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -181,6 +182,8 @@ export class WallScene {
     this.world.scale.set(t.k);
     this.placePaper();
     this.moving = true;
+    // hideEdgesOnMove: at small scale only the featured strings are drawn while the camera moves.
+    if (t.k * this.postitSize < BUDGETS.stringsHideOnMoveBelowPx) this.strings.normal.visible = false;
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => this.settle(), BUDGETS.lodIdleMs);
     this.needsUpdate = true;
@@ -190,6 +193,17 @@ export class WallScene {
 
   private placePaper(): void {
     const { x, y, k } = this.transform;
+    const k0 = BUDGETS.paperOneLayerBelowScale;
+    if (k < k0) {
+      // Zoomed out: one layer (half the fill). At k0 it is exactly what the two layers show there (the finer one,
+      // opaque, over the other), then the grain shrinks with the wall down to half size and stays (no shimmer).
+      this.paperA.tileScale.set(Math.max(k / k0, 0.5));
+      this.paperA.tilePosition.set(x, y);
+      this.paperA.alpha = 1;
+      this.paperB.visible = false;
+      return;
+    }
+    this.paperB.visible = true;
     // Grain scale folded into one octave [1, 2): layer B is one octave finer and fades in as we zoom in.
     const octave = Math.log2(k);
     const n = Math.floor(octave);
@@ -312,7 +326,10 @@ export class WallScene {
         if (view instanceof ItemsTileView) view.setTier(this.tier);
         else if (view instanceof AggregateTileView) view.setScale(k);
       }
-      if (this.stringsDirty || Math.abs(Math.log2(k / this.lastStringsK)) > 0.3) this.rebuildStrings();
+      const mode = stringMode(k * this.postitSize);
+      if (mode !== this.stringsMode || Math.abs(Math.log2(k / this.lastStringsK)) > 0.3) this.rebuildStrings(true);
+      else if (this.stringsDirty) this.rebuildStrings(false);
+      this.strings.normal.visible = true;
       this.drawOverlay();
     }
     let count = 0;
@@ -330,15 +347,28 @@ export class WallScene {
     });
   }
 
-  private rebuildStrings(): void {
+  /** Strings: all redrawn (`full`), or only what the tiles shown since last time and the selection changed. */
+  private rebuildStrings(full: boolean): void {
     const tiles: { key: string; strings: WallString[] }[] = [];
     for (const key of this.shown) {
       const view = this.views.get(key);
       if (view instanceof ItemsTileView) tiles.push({ key, strings: view.tile.strings });
     }
-    this.strings.container.visible = this.transform.k * this.postitSize >= 16;
-    this.strings.rebuild(tiles, this.postits, this.postitSize, this.transform.k, this.kinds, this.highlight);
-    this.lastStringsK = this.transform.k;
+    const k = full ? this.transform.k : this.lastStringsK;
+    const ctx: StringsContext = {
+      postits: this.postits,
+      size: this.postitSize,
+      k,
+      kinds: this.kinds,
+      highlight: this.highlight,
+      selected: this.selected,
+      mode: full ? stringMode(k * this.postitSize) : (this.stringsMode ?? stringMode(k * this.postitSize)),
+      homeOf: (s) => tileAt(this.scheme, this.scheme.itemsZoom, s.from.x, s.from.y).key,
+    };
+    if (full) this.strings.rebuild(tiles, ctx);
+    else this.strings.sync(tiles, ctx);
+    this.lastStringsK = k;
+    this.stringsMode = ctx.mode;
     this.stringsDirty = false;
   }
 
@@ -359,6 +389,9 @@ export class WallScene {
       aggregate.setScale(this.transform.k);
       view = aggregate;
     }
+    // Its own render group: a tile entering or leaving the view rebuilds only the world's short list of groups,
+    // not the instructions of every sprite on screen (Pixi v8 nested render groups).
+    view.container.isRenderGroup = true;
     this.views.set(tile.key, view);
     this.needsUpdate = true;
     this.stringsDirty = true;
@@ -469,7 +502,11 @@ export class WallScene {
   }
 
   setSelected(id: string | null): void {
+    if (id === this.selected) return;
     this.selected = id;
+    // The selected post-it's strings are drawn apart (and stay when the others are hidden).
+    if (this.moving) this.stringsDirty = true;
+    else if (this.stringsMode !== null) this.rebuildStrings(false);
     this.drawOverlay();
     this.requestFrame();
   }
@@ -479,7 +516,7 @@ export class WallScene {
       if (view instanceof ItemsTileView) view.applyStyle(this.kinds, this.highlight);
       else view.applyStyle(this.kinds);
     }
-    this.rebuildStrings();
+    this.rebuildStrings(true);
     this.drawOverlay();
     this.needsUpdate = true;
     this.requestFrame();
