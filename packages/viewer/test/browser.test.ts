@@ -65,8 +65,15 @@ async function clearSamples(page: Page, candidates: WallPostIt[]) {
       const scene = (window as any).oto.scene;
       const w = scene.toWorld(x, y);
       const k = scene.camera.k;
+      // Distance to each segment of each string (a long string's few vertices can be far from where it crosses).
+      const near = (ax: number, ay: number, bx: number, by: number) => {
+        const dx = bx - ax;
+        const dy = by - ay;
+        const t = Math.max(0, Math.min(1, ((w.x - ax) * dx + (w.y - ay) * dy) / (dx * dx + dy * dy || 1)));
+        return Math.hypot(ax + t * dx - w.x, ay + t * dy - w.y) < 12 / k;
+      };
       return scene.drawnStrings().every((d: { points: number[] }) => {
-        for (let i = 0; i + 1 < d.points.length; i += 2) if (Math.hypot(d.points[i]! - w.x, d.points[i + 1]! - w.y) < 12 / k) return false;
+        for (let i = 0; i + 3 < d.points.length; i += 2) if (near(d.points[i]!, d.points[i + 1]!, d.points[i + 2]!, d.points[i + 3]!)) return false;
         return true;
       });
     }, [at.x, at.y] as const);

@@ -261,6 +261,7 @@ export class WallScene {
 
   /** The tiles to show now: O(tiles in view). */
   private update(): void {
+    let shownChanged = false;
     const z = this.wantedZoom();
     const k = this.transform.k;
     // Post-its overhang their tile by half a post-it (plus rotation and shadow).
@@ -317,6 +318,8 @@ export class WallScene {
       this.tileLayer.children.sort((a, b) => zOf(a.label) - zOf(b.label));
       this.shown = next;
       this.stringsDirty = true;
+      // The post-its in view changed only now (a tile's arrival is drawn on the next frame): tell the UI again.
+      shownChanged = true;
     }
 
     if (!this.moving) {
@@ -345,6 +348,7 @@ export class WallScene {
       loading: this.loader.inFlightCount,
       loaded: this.views.size,
     });
+    if (shownChanged) this.emit("tiles");
   }
 
   /** Strings: all redrawn (`full`), or only what the tiles shown since last time and the selection changed. */
@@ -581,6 +585,14 @@ export class WallScene {
     const z = this.wantedZoom();
     const inView = tilesInRect(this.scheme, z, this.visibleRect(this.postitSize * 0.75 * this.transform.k));
     return inView.every((t) => this.shown.has(t.key));
+  }
+
+  /**
+   * At rest: the camera still, every tile of the view drawn, no tile fetch pending or in flight (the idle ring
+   * included) and no update waiting for its frame. What a test or a bench waits for before looking.
+   */
+  get settled(): boolean {
+    return !this.moving && !this.needsUpdate && !this.frameQueued && this.loader.idle && this.complete;
   }
 
   tileAt(x: number, y: number): string {

@@ -70,6 +70,11 @@ export class TileLoader {
     return this.inFlight.size;
   }
 
+  /** Nothing in flight and no fetch waiting for its debounce. */
+  get idle(): boolean {
+    return this.inFlight.size === 0 && this.pendingSince === undefined;
+  }
+
   /** Sets the tiles the view needs, in priority order (nearest the centre first). */
   want(keys: string[]): void {
     this.wanted = new Set(keys);

@@ -76,12 +76,12 @@ export async function allItemTiles(base: string): Promise<WallItemsTile[]> {
   return tiles;
 }
 
-/** Waits until the view's tiles are all drawn and the camera rests. */
+/** Waits until the view's tiles are all drawn, no tile is still coming and the camera rests. */
 export async function waitForWall(page: Page): Promise<void> {
   await page.waitForFunction(
     () => {
       const oto = (window as any).oto;
-      return oto?.state?.wall && oto.scene.complete && !oto.scene.isMoving && oto.scene.stats.frames > 1;
+      return oto?.state?.wall && oto.scene.settled && oto.scene.stats.frames > 1;
     },
     undefined,
     { timeout: 20_000, polling: 50 },
