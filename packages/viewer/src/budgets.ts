@@ -27,6 +27,8 @@ export const BUDGETS = {
   urlDebounceMs: 500,
   /** Device pixel ratio cap: fill rate on ultra-wide screens (excalidraw#7846). */
   maxResolution: 2,
+  /** Textures one draw batch may sample (Pixi's default is the GPU's unit count, 16–32; see scene/gpu.ts). */
+  maxBatchTextures: 4,
   /** Thumbnails loading at once. */
   maxThumbnailLoads: 4,
   /** Thumbnails kept decoded. */
@@ -48,6 +50,13 @@ export const BUDGETS = {
    * octave's edge the finer layer covers the other, so the switch shows no seam.
    */
   paperOneLayerBelowScale: 0.25,
+  /**
+   * The canvas overhangs the view by this share of its larger side on each side (at most overscanMaxPx), so a pan
+   * within that margin only slides it (scene/wallScene.ts). More margin: fewer redraws while panning, but each
+   * redraw fills more pixels (8%: 1.3–1.45× the view's).
+   */
+  overscanFraction: 0.08,
+  overscanMaxPx: 320,
   /** Hit radius for strings, in CSS pixels. */
   stringHitPx: 6,
   /** A press that moves further than this is a drag, not a click. */

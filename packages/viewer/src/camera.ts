@@ -24,23 +24,24 @@ export function prefersReducedMotion(): boolean {
 }
 
 /**
- * The camera: d3-zoom on the canvas; its transform goes onto the scene's render group. The scale is clamped so
+ * The camera: d3-zoom on the wall surface; its transform goes onto the scene's render group. The scale is clamped so
  * a post-it is never giant (≤ maxPostitPx) and the view never wanders far from what is pinned.
  */
 export class Camera {
-  readonly behavior: ZoomBehavior<HTMLCanvasElement, unknown>;
-  private readonly selection: Selection<HTMLCanvasElement, unknown, null, undefined>;
+  readonly behavior: ZoomBehavior<HTMLElement, unknown>;
+  private readonly selection: Selection<HTMLElement, unknown, null, undefined>;
   private flight: number | undefined;
   kMin: number = 0.14;
   kMax: number = BUDGETS.maxPostitPx / BUDGETS.postitSize;
   private bounds: WallBounds | null = null;
 
   constructor(
-    readonly canvas: HTMLCanvasElement,
+    /** The element that takes the pointer, wheel and touch input: the page-filling #wall, which holds the canvas. */
+    readonly surface: HTMLElement,
     private readonly scene: WallScene,
   ) {
-    this.selection = select(canvas);
-    this.behavior = zoom<HTMLCanvasElement, unknown>()
+    this.selection = select(surface);
+    this.behavior = zoom<HTMLElement, unknown>()
       .scaleExtent([this.kMin, this.kMax])
       .clickDistance(BUDGETS.clickDistancePx)
       .filter((event: Event) => {
@@ -48,10 +49,10 @@ export class Camera {
         return !(event as MouseEvent).button;
       })
       .on("start", () => this.cancelFlight())
-      .on("zoom", (event: D3ZoomEvent<HTMLCanvasElement, unknown>) => this.scene.setTransform(event.transform));
+      .on("zoom", (event: D3ZoomEvent<HTMLElement, unknown>) => this.scene.setTransform(event.transform));
     this.selection.call(this.behavior).on("dblclick.zoom", null);
     // Trackpad two-finger scroll pans.
-    canvas.addEventListener(
+    surface.addEventListener(
       "wheel",
       (event) => {
         if (wheelZooms(event)) return;

@@ -22,13 +22,13 @@ async function installHandFont(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const canvas = document.getElementById("wall") as HTMLCanvasElement;
+  const surface = document.getElementById("wall")!;
   const ui = document.getElementById("ui")!;
   const viewer = new Viewer();
   (window as unknown as { oto: Viewer }).oto = viewer;
   render(<App viewer={viewer} />, ui);
   await installHandFont();
-  await viewer.start(canvas);
+  await viewer.start(surface);
 }
 
 void main();

@@ -62,19 +62,21 @@ export class Viewer {
     for (const listener of this.listeners) listener();
   }
 
-  async start(canvas: HTMLCanvasElement): Promise<void> {
-    const { width, height } = canvas.getBoundingClientRect();
+  /** `surface`: the page-filling element that takes the input and holds the canvas (which may overhang it). */
+  async start(surface: HTMLElement): Promise<void> {
+    const canvas = surface.querySelector("canvas")!;
+    const { width, height } = surface.getBoundingClientRect();
     await this.scene.init(canvas, Math.max(1, width), Math.max(1, height));
-    this.camera = new Camera(canvas, this.scene);
+    this.camera = new Camera(surface, this.scene);
     new ResizeObserver(() => {
-      const r = canvas.getBoundingClientRect();
+      const r = surface.getBoundingClientRect();
       if (r.width < 1 || r.height < 1) return;
       this.scene.resize(r.width, r.height);
       if (this.state.wall) this.camera.setWall(this.state.wall.bounds, this.state.wall.postit_size);
-    }).observe(canvas);
+    }).observe(surface);
     this.scene.on((reason) => this.onScene(reason));
-    canvas.addEventListener("pointerdown", (e) => (this.pressed = { x: e.clientX, y: e.clientY }));
-    canvas.addEventListener("click", (e) => this.onClick(e));
+    surface.addEventListener("pointerdown", (e) => (this.pressed = { x: e.clientX, y: e.clientY }));
+    surface.addEventListener("click", (e) => this.onClick(e));
     let wall: WallInfo;
     try {
       wall = await this.api.wall();
@@ -142,7 +144,7 @@ export class Viewer {
 
   private onClick(event: MouseEvent): void {
     if (this.pressed && Math.hypot(event.clientX - this.pressed.x, event.clientY - this.pressed.y) > BUDGETS.clickDistancePx) return;
-    const rect = this.camera.canvas.getBoundingClientRect();
+    const rect = this.camera.surface.getBoundingClientRect();
     this.pickAt(event.clientX - rect.left, event.clientY - rect.top);
   }
 

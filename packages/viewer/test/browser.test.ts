@@ -100,6 +100,47 @@ describe("the wall in a real browser", () => {
     await page.close();
   });
 
+  it("a short pan slides the drawn canvas instead of redrawing it, and the post-its land where the camera says", async () => {
+    // Zoomed in on the wall's middle, so the pans below are not stopped by the edge of the wall.
+    const mid = (values: number[]) => Math.round((Math.min(...values) + Math.max(...values)) / 2);
+    const page = await open(viewQuery(mid(postits.map((p) => p.x)), mid(postits.map((p) => p.y)), 0.25));
+    const centre = () => page.evaluate(() => (window as any).oto.camera.centre());
+    // Keep the camera "moving" (no settle, whose redraw would hide what a slide shows).
+    await page.evaluate(() => {
+      (window as any).oto.scene.settle = () => {};
+    });
+    const frames = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    // The pan's first frame draws (strings hide while moving at this scale); the next steps may only slide.
+    await page.evaluate(() => (window as any).oto.camera.panBy(3, 2));
+    await frames();
+    const before = await page.evaluate(() => ({ ...(window as any).oto.scene.stats }));
+    const from = await centre();
+    // Six steps of 10 px, within the overscan: only a tile coming into the canvas (at most a row and a column
+    // here) makes a frame draw; the others slide.
+    for (let i = 0; i < 6; i++) {
+      await page.evaluate(() => (window as any).oto.camera.panBy(-8, 6));
+      await frames();
+    }
+    const after = await page.evaluate(() => ({ ...(window as any).oto.scene.stats }));
+    const to = await centre();
+    expect((to.cx - from.cx) * to.k).toBeCloseTo(-48, 0);
+    expect((to.cy - from.cy) * to.k).toBeCloseTo(36, 0);
+    expect(after.slides - before.slides).toBeGreaterThanOrEqual(4);
+    expect(after.draws - before.draws).toBeLessThanOrEqual(2);
+    const inView = await page.evaluate(() => (window as any).oto.scene.postitsInView().map((p: WallPostIt) => p.id));
+    const samples = await clearSamples(page, postits.filter((p) => p.type === "creation" && inView.includes(p.id)));
+    expect(samples.length, `clear sample points among ${inView.length} post-its in view`).toBeGreaterThan(2);
+    const seen = await pixels(page, samples.map((s) => s.at));
+    samples.forEach((s, i) => expect(colourDistance(seen[i]!, hexRgb(s.p.colour)), `${s.p.id} after the pan`).toBeLessThan(40));
+    // A pan past the overscan draws again.
+    await page.evaluate(() => (window as any).oto.camera.panBy(200, 0));
+    await frames();
+    expect(((await centre()).cx - to.cx) * to.k).toBeCloseTo(200, 0);
+    expect(await page.evaluate(() => (window as any).oto.scene.stats.draws)).toBeGreaterThan(after.draws);
+    expect((page as any).errors).toEqual([]);
+    await page.close();
+  });
+
   it("clicking a post-it opens its preview", async () => {
     const image = postits.find((p) => p.type === "creation" && p.kind === "image")!;
     const page = await open(viewQuery(image.x, image.y, 1));

@@ -16,6 +16,7 @@ import {
   zoomForScale,
 } from "../tiles/scheme.js";
 import { FRAMES } from "./art.js";
+import { type GpuProfile, capBatchTextures, gpuProfile } from "./gpu.js";
 import { type StringMode, type StringsContext, StringsLayer, stringMode } from "./strings.js";
 import { type ArtTextures, createArt } from "./textures.js";
 import { ThumbnailStore } from "./thumbnails.js";
@@ -46,6 +47,9 @@ export interface SceneStats {
   z: number;
   loading: number;
   loaded: number;
+  /** Frames that drew the canvas, and frames that only slid it (a pan within the overscan). */
+  draws: number;
+  slides: number;
 }
 
 /**
@@ -55,6 +59,7 @@ export interface SceneStats {
  */
 export class WallScene {
   renderer!: Renderer;
+  gpu!: GpuProfile;
   private art!: ArtTextures;
   private readonly stage = new Container();
   private paperA!: TilingSprite;
@@ -81,6 +86,13 @@ export class WallScene {
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private frameQueued = false;
   private needsUpdate = true;
+  private canvas!: HTMLCanvasElement;
+  /** CSS px the canvas overhangs the view on each side, so a short pan only slides it (see `slide`). */
+  private overscan = 0;
+  /** The camera the canvas was last drawn at (null: not drawn yet). */
+  private drawnAt: Transform | null = null;
+  /** Something besides the camera's position changed since the last draw: the next frame draws. */
+  private dirty = true;
   private kinds: Set<Kind> = new Set(KINDS);
   private highlight: Set<string> | null = null;
   private selected: string | null = null;
@@ -96,6 +108,8 @@ export class WallScene {
     z: 12,
     loading: 0,
     loaded: 0,
+    draws: 0,
+    slides: 0,
   };
 
   constructor(private readonly fetchTiles: (keys: string[], signal: AbortSignal) => Promise<WallTile[]>) {}
@@ -103,21 +117,26 @@ export class WallScene {
   async init(canvas: HTMLCanvasElement, width: number, height: number): Promise<void> {
     this.width = width;
     this.height = height;
+    this.canvas = canvas;
+    this.overscan = overscanFor(width, height);
+    this.gpu = gpuProfile();
+    capBatchTextures();
     this.renderer = await autoDetectRenderer({
       canvas,
       preference: "webgl",
-      width,
-      height,
-      antialias: true,
-      resolution: Math.min(window.devicePixelRatio || 1, BUDGETS.maxResolution),
+      width: width + 2 * this.overscan,
+      height: height + 2 * this.overscan,
+      antialias: this.gpu.antialias,
+      resolution: this.gpu.resolution,
       autoDensity: true,
       background: 0xf1e9d8,
       eventFeatures: { move: false, globalMove: false, click: false, wheel: false },
     });
     this.art = createArt();
     // Two paper layers an octave apart, cross-faded, so the grain keeps its look at any zoom without a seam.
-    this.paperA = new TilingSprite({ texture: this.art.paper, width, height });
-    this.paperB = new TilingSprite({ texture: this.art.paper, width, height });
+    this.paperA = new TilingSprite({ texture: this.art.paper });
+    this.paperB = new TilingSprite({ texture: this.art.paper });
+    this.fitCanvas();
     this.stage.eventMode = "none";
     this.world.eventMode = "none";
     this.stage.addChild(this.paperA, this.paperB, this.world);
@@ -159,13 +178,22 @@ export class WallScene {
   resize(width: number, height: number): void {
     this.width = width;
     this.height = height;
-    this.renderer.resize(width, height);
-    for (const paper of [this.paperA, this.paperB]) {
-      paper.width = width;
-      paper.height = height;
-    }
+    this.overscan = overscanFor(width, height);
+    this.renderer.resize(width + 2 * this.overscan, height + 2 * this.overscan);
+    this.fitCanvas();
     this.needsUpdate = true;
     this.requestFrame();
+  }
+
+  /** The canvas and the paper cover the view plus the overscan on every side. */
+  private fitCanvas(): void {
+    const m = this.overscan;
+    this.canvas.style.left = `${-m}px`;
+    this.canvas.style.top = `${-m}px`;
+    for (const paper of [this.paperA, this.paperB]) {
+      paper.width = this.width + 2 * m;
+      paper.height = this.height + 2 * m;
+    }
   }
 
   get size(): { width: number; height: number } {
@@ -177,22 +205,24 @@ export class WallScene {
   }
 
   setTransform(t: Transform): void {
+    // A zoom redraws; a pan may only slide the canvas (frame → slide).
+    if (t.k !== this.transform.k) this.dirty = true;
     this.transform = { x: t.x, y: t.y, k: t.k };
-    this.world.position.set(t.x, t.y);
-    this.world.scale.set(t.k);
-    this.placePaper();
     this.moving = true;
     // hideEdgesOnMove: at small scale only the featured strings are drawn while the camera moves.
-    if (t.k * this.postitSize < BUDGETS.stringsHideOnMoveBelowPx) this.strings.normal.visible = false;
+    if (t.k * this.postitSize < BUDGETS.stringsHideOnMoveBelowPx && this.strings.normal.visible) {
+      this.strings.normal.visible = false;
+      this.dirty = true;
+    }
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => this.settle(), BUDGETS.lodIdleMs);
     this.needsUpdate = true;
-    this.requestFrame();
+    this.queueFrame();
     this.emit("move");
   }
 
-  private placePaper(): void {
-    const { x, y, k } = this.transform;
+  /** The paper's grain, fixed to the wall: (x, y) is where the wall's origin lands on the canvas. */
+  private placePaper(x: number, y: number, k: number): void {
     const k0 = BUDGETS.paperOneLayerBelowScale;
     if (k < k0) {
       // Zoomed out: one layer (half the fill). At k0 it is exactly what the two layers show there (the finer one,
@@ -229,7 +259,13 @@ export class WallScene {
     return this.moving;
   }
 
+  /** The scene changed: draw it on the next frame. */
   private requestFrame(): void {
+    this.dirty = true;
+    this.queueFrame();
+  }
+
+  private queueFrame(): void {
     if (this.frameQueued) return;
     this.frameQueued = true;
     requestAnimationFrame((now) => this.frame(now));
@@ -243,12 +279,43 @@ export class WallScene {
       this.update();
     }
     this.animatePulses(now);
-    this.renderer.render(this.stage);
+    if (this.slide()) this.stats.slides++;
+    else this.draw();
     const spent = performance.now() - start;
     this.stats.frames++;
     this.stats.workMs += spent;
     this.stats.lastWorkMs = spent;
     if (this.pulses.length > 0) this.requestFrame();
+  }
+
+  /**
+   * A pan that stays within the overscan, with nothing else changed, moves the canvas already drawn (a CSS
+   * transform the compositor applies) instead of drawing it again, like Leaflet's padded canvas renderer. On a
+   * software rasteriser that is the difference between a full redraw and none; the next draw puts it back.
+   */
+  private slide(): boolean {
+    const at = this.drawnAt;
+    if (this.dirty || !at || at.k !== this.transform.k) return false;
+    const dpr = this.renderer.resolution;
+    const dx = Math.round((this.transform.x - at.x) * dpr) / dpr;
+    const dy = Math.round((this.transform.y - at.y) * dpr) / dpr;
+    if (Math.abs(dx) > this.overscan || Math.abs(dy) > this.overscan) return false;
+    this.canvas.style.transform = dx === 0 && dy === 0 ? "" : `translate(${dx}px, ${dy}px)`;
+    return true;
+  }
+
+  /** Draws the scene at the camera: the world's render group and the paper carry the camera, offset by the overscan. */
+  private draw(): void {
+    const { x, y, k } = this.transform;
+    const m = this.overscan;
+    this.world.position.set(x + m, y + m);
+    this.world.scale.set(k);
+    this.placePaper(x + m, y + m, k);
+    this.renderer.render(this.stage);
+    this.canvas.style.transform = "";
+    this.drawnAt = { x, y, k };
+    this.dirty = false;
+    this.stats.draws++;
   }
 
   private wantedZoom(): number {
@@ -266,7 +333,8 @@ export class WallScene {
     const k = this.transform.k;
     // Post-its overhang their tile by half a post-it (plus rotation and shadow).
     const overhang = this.postitSize * 0.75 * k;
-    const inView = tilesInRect(this.scheme, z, this.visibleRect(overhang));
+    // The overscan is drawn too: a pan within it only slides the canvas.
+    const inView = tilesInRect(this.scheme, z, this.visibleRect(overhang + this.overscan));
     const cx = (this.width / 2 - this.transform.x) / k;
     const cy = (this.height / 2 - this.transform.y) / k;
     const byDistance = (a: TileKey, b: TileKey) => {
@@ -307,7 +375,8 @@ export class WallScene {
         }
       }
     }
-    const changed = next.size !== this.shown.size || [...next].some((key) => !this.shown.has(key));
+    const entering = [...next].some((key) => !this.shown.has(key));
+    const changed = entering || next.size !== this.shown.size;
     if (changed) {
       for (const key of this.shown) if (!next.has(key)) this.views.get(key)?.container.removeFromParent();
       for (const key of next) {
@@ -318,6 +387,8 @@ export class WallScene {
       this.tileLayer.children.sort((a, b) => zOf(a.label) - zOf(b.label));
       this.shown = next;
       this.stringsDirty = true;
+      // A tile leaving has left the canvas too: only one entering needs drawing before the canvas can slide.
+      if (entering) this.dirty = true;
       // The post-its in view changed only now (a tile's arrival is drawn on the next frame): tell the UI again.
       shownChanged = true;
     }
@@ -334,6 +405,7 @@ export class WallScene {
       else if (this.stringsDirty) this.rebuildStrings(false);
       this.strings.normal.visible = true;
       this.drawOverlay();
+      this.dirty = true;
     }
     let count = 0;
     for (const key of this.shown) {
@@ -608,4 +680,9 @@ export class WallScene {
 function zOf(label: string): number {
   const match = /tile (\d+)\//.exec(label);
   return match ? Number(match[1]) : 99;
+}
+
+/** The canvas' margin beyond the view on each side, in CSS px: a slice of the view's larger side, capped. */
+function overscanFor(width: number, height: number): number {
+  return Math.round(Math.min(BUDGETS.overscanMaxPx, Math.max(width, height) * BUDGETS.overscanFraction));
 }
