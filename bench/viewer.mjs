@@ -15,7 +15,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { CHROMIUM, TEST_ARGS, launchBrowser, median, percentile } from "./lib/viewer-browser.mjs";
-import { firstCompleteViewport, layerBreakdown, openOto, openSvg, otoStats, panContinuous, panPaced } from "./lib/viewer-pages.mjs";
+import { compositorFloor, firstCompleteViewport, layerBreakdown, openOto, openSvg, otoStats, panContinuous, panPaced } from "./lib/viewer-pages.mjs";
 import { getJson, itemsInRect, startServer } from "./lib/viewer-server.mjs";
 import { wallDir } from "./lib/viewer-walls.mjs";
 
@@ -193,12 +193,16 @@ try {
   const denseRuns = { oto: [], svg: [] };
   for (let run = 0; run < 2; run++) {
     for (const tab of run % 2 === 0 ? [otoTab, svgTab] : [svgTab, otoTab]) {
-      const cont = await panContinuous(tab, { frames: tab.kind === "oto" ? FRAMES : FRAMES * 2, ...PAN });
+      // The same circle for both pages, in the same number of steps.
+      const cont = await panContinuous(tab, { frames: FRAMES * 2, ...PAN });
       const paced = await panPaced(tab, { steps: Math.max(2, STEPS - 2), ...PAN });
       denseRuns[tab.kind].push({ continuous: cont, paced });
       log(`  ${tab.kind}: frame ${median(cont.frameMs).toFixed(0)} ms, main thread ${paced.mainThreadMs.toFixed(1)} ms/step${paced.viewerJsMs === null ? "" : `, viewer JS ${paced.viewerJsMs.toFixed(2)} ms/frame`}`);
     }
   }
+  log("  the compositor's own frame at this size (a full-window layer moved by CSS, nothing drawn)…");
+  const floorMs = await compositorFloor(browser, DENSE, FRAMES * 2);
+  dense.floor = { frameMs: { median: median(floorMs), p95: percentile(floorMs, 95) } };
   if (!opts["no-breakdown"]) {
     log("  where the oTo frame goes (camera still, layers alone)…");
     dense.otoLayersMs = await layerBreakdown(otoTab);
@@ -214,6 +218,11 @@ try {
       viewerJsMs: kind === "oto" ? median(denseRuns[kind].map((r) => r.paced.viewerJsMs)) : null,
     };
   }
+  // The viewer's frames by how they were made: drawn, or the drawn canvas slid within its overscan.
+  const made = denseRuns.oto.flatMap((r) => r.continuous.frameMs.map((ms, i) => ({ ms, drew: r.continuous.drew?.[i] })));
+  const drawn = made.filter((f) => f.drew).map((f) => f.ms);
+  const slid = made.filter((f) => f.drew === false).map((f) => f.ms);
+  dense.oto.made = { drawn: drawn.length, slid: slid.length, drawnMedianMs: median(drawn), slidMedianMs: median(slid) };
   dense.ratio = { median: dense.svg.frameMs.median / dense.oto.frameMs.median, p95: dense.svg.frameMs.p95 / dense.oto.frameMs.p95, mainThread: dense.svg.mainThreadMs / dense.oto.mainThreadMs };
   result.dense = dense;
 } finally {
@@ -239,6 +248,8 @@ const rows = [
   ["(1) frame, p95", ms(d.oto.frameMs.p95), `${ms(d.svg.frameMs.p95)} (d3+SVG)`, `${x(d.ratio.p95)}×`, "SVG/oTo ≥ 10"],
   ["(1) main-thread work per pan step", ms(d.oto.mainThreadMs), `${ms(d.svg.mainThreadMs)} (d3+SVG)`, `${x(d.ratio.mainThread)}×`, "(information)"],
   ["(1) viewer JS per frame (update + render call)", ms(d.oto.viewerJsMs), "", "", "(information)"],
+  [`(1) oTo frames drawn / slid (overscan)`, `${d.oto.made.drawn} / ${d.oto.made.slid}`, `median ${ms(d.oto.made.drawnMedianMs)} / ${ms(d.oto.made.slidMedianMs)}`, "", "(information)"],
+  ["(1) compositor alone (nothing drawn), median", ms(d.floor.frameMs.median), `${ms(d.svg.frameMs.median)} (d3+SVG)`, `${x(d.svg.frameMs.median / d.floor.frameMs.median)}×`, "best reachable here"],
 ];
 if (p && f) rows.push(
   [`(2) viewer JS per frame, panning (${p.viewport.width}×${p.viewport.height}, k ${x(p.camera.k)})`, ms(p.viewerJsMs[1_000_000]), `${ms(p.viewerJsMs[10_000])} (10k wall)`, x(p.ratio), "≤ 1.5"],

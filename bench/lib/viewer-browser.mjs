@@ -25,15 +25,19 @@ export function launchBrowser() {
 
 /**
  * Installed in both pages: pans along a circle of `radius` CSS px, one step per animation frame, for `frames`
- * frames (`perLap` frames a lap), through the page's own d3-zoom (`panBy`). Answers the frame timestamps.
+ * frames (`perLap` frames a lap), through the page's own d3-zoom (`panBy`). Answers the frame timestamps and, in
+ * the viewer, its count of drawn frames at each (a frame that did not draw slid the canvas: see wallScene.slide).
  */
 export const PAN_DRIVER = `
 window.__panCircle = (panBy, { frames, radius, perLap }) => new Promise((resolve) => {
   const times = [];
+  // The viewer's count of drawn frames at each tick (the SVG page has none): which intervals ended a redraw.
+  const draws = [];
   let i = 0, px = 0, py = 0;
   const tick = (t) => {
     times.push(t);
-    if (i >= frames) return resolve(times);
+    draws.push(window.oto?.scene?.stats?.draws ?? null);
+    if (i >= frames) return resolve({ times, draws });
     i++;
     const th = (2 * Math.PI * i) / perLap;
     const nx = radius * (Math.cos(th) - 1), ny = radius * Math.sin(th);

@@ -103,13 +103,18 @@ export async function panContinuous(tab, { frames, radius, perLap = frames }) {
   const m0 = await mainThreadTimes(tab.cdp);
   const w0 = await viewerWork(tab);
   await holdSettle(tab, true);
-  const times = await tab.page.evaluate(([pan, o]) => window.__panCircle(eval(pan), o), [`(${tab.pan})`, { frames, radius, perLap }]);
+  const { times, draws } = await tab.page.evaluate(([pan, o]) => window.__panCircle(eval(pan), o), [`(${tab.pan})`, { frames, radius, perLap }]);
   const w1 = await viewerWork(tab);
   await holdSettle(tab, false);
   const m1 = await mainThreadTimes(tab.cdp);
   const frameMs = intervals(times);
+  // The viewer's frame runs just before the driver's tick in the same animation frame, so tick i reads the count
+  // after it; interval i (tick i to tick i + 1) is that frame being made and shown. Its kind: did the count grow
+  // since tick i - 1 (unknown for the first interval).
+  const drew = draws[0] === null ? null : frameMs.map((_, i) => (i === 0 ? null : draws[i] > draws[i - 1]));
   return {
     frameMs,
+    drew,
     viewerJsMs: w0 && w1 ? (w1.workMs - w0.workMs) / Math.max(1, w1.frames - w0.frames) : null,
     mainThreadMs: ((m1.task - m0.task) * 1000) / frameMs.length,
   };
@@ -195,4 +200,37 @@ export async function layerBreakdown(tab, frames = 3) {
     show(["paper", "postits", "strings"]);
     return out;
   }, frames);
+}
+
+/**
+ * The compositor's own frame at this size: a page whose only content is one full-window layer (an opaque canvas,
+ * as the viewer's) moved by a CSS transform every animation frame, nothing drawn. No page that changes what is on
+ * screen each frame can be faster here; SVG's frame over this is the best ratio any viewer can reach.
+ */
+export async function compositorFloor(browser, viewport, frames) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  try {
+    const page = await context.newPage();
+    await page.setContent(`<!doctype html><html><body style="margin:0;overflow:hidden;background:#f1e9d8">
+<canvas id="c" width="${viewport.width + 200}" height="${viewport.height + 200}" style="position:absolute;left:-100px;top:-100px;will-change:transform"></canvas></body></html>`);
+    return await page.evaluate(async (n) => {
+      const c = document.getElementById("c");
+      const gl = c.getContext("webgl", { antialias: false });
+      gl.clearColor(0.945, 0.914, 0.847, 1);
+      gl.clear(gl.COLOR_BUFFER_BIT);
+      const times = [];
+      await new Promise((resolve) => {
+        const tick = (t) => {
+          times.push(t);
+          c.style.transform = `translate(${(times.length % 9) * 10 - 40}px, ${(times.length % 5) * 10 - 20}px)`;
+          if (times.length <= n) requestAnimationFrame(tick);
+          else resolve();
+        };
+        requestAnimationFrame(tick);
+      });
+      return times.slice(1).map((t, i) => t - times[i]);
+    }, frames);
+  } finally {
+    await context.close();
+  }
 }

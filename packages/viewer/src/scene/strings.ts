@@ -34,6 +34,11 @@ export interface StringsContext {
   highlight: ReadonlySet<string> | null;
   selected: string | null;
   mode: StringMode;
+  /**
+   * No multisampling (software GL): a line under about 1.5 px breaks into dashes, so thinner ones are drawn
+   * 1.5 px wide and fainter in proportion (the same ink on screen).
+   */
+  aliased: boolean;
   /** The items tile a string belongs to (the tile of its `from` post-it): it is drawn with that tile. */
   homeOf(s: WallString): string;
 }
@@ -44,6 +49,7 @@ interface Part {
 }
 
 const ORPHANS = "\u0000orphans";
+const ALIASED_MIN_PX = 1.5;
 
 function hex(value: string): number {
   const n = Number.parseInt(value.slice(1, 7), 16);
@@ -197,8 +203,12 @@ export class StringsLayer {
       // "Made with" strings are the agent's coloured thread; "forked from" a finer pencil-brown one, so long
       // forks across the wall do not drown the notes.
       const made = s.type === "made_with";
-      const w = (made ? width : width * 0.7) * (lit ? 1.8 : 1);
-      const alpha = dim ? 0.12 : lit ? 1 : made ? 0.9 : 0.5;
+      let w = (made ? width : width * 0.7) * (lit ? 1.8 : 1);
+      let alpha = dim ? 0.12 : lit ? 1 : made ? 0.9 : 0.5;
+      if (ctx.aliased && w * k < ALIASED_MIN_PX) {
+        alpha *= (w * k) / ALIASED_MIN_PX;
+        w = ALIASED_MIN_PX / k;
+      }
       const color = lit ? 0xd9a531 : hex(s.colour);
       if (pretty) {
         // A faint shadow under the string gives it depth off the paper.

@@ -439,6 +439,7 @@ export class WallScene {
       highlight: this.highlight,
       selected: this.selected,
       mode: full ? stringMode(k * this.postitSize) : (this.stringsMode ?? stringMode(k * this.postitSize)),
+      aliased: !this.gpu.antialias,
       homeOf: (s) => tileAt(this.scheme, this.scheme.itemsZoom, s.from.x, s.from.y).key,
     };
     if (full) this.strings.rebuild(tiles, ctx);
