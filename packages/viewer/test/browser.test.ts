@@ -136,8 +136,51 @@ describe("the wall in a real browser", () => {
     await page.evaluate(() => (window as any).oto.camera.panBy(200, 0));
     await frames();
     expect(((await centre()).cx - to.cx) * to.k).toBeCloseTo(200, 0);
+    // A longer pan in small steps (tiles come and go, draws wait until a change reaches the view): what is on
+    // screen is still exactly the wall under the camera.
+    for (let i = 0; i < 12; i++) {
+      await page.evaluate(() => (window as any).oto.camera.panBy(-45, -30));
+      await frames();
+    }
+    const inViewLater = await page.evaluate(() => (window as any).oto.scene.postitsInView().map((p: WallPostIt) => p.id));
+    const later = await clearSamples(page, postits.filter((p) => p.type === "creation" && inViewLater.includes(p.id)));
+    expect(later.length, `clear sample points among ${inViewLater.length} post-its in view`).toBeGreaterThan(2);
+    const seenLater = await pixels(page, later.map((s) => s.at));
+    later.forEach((s, i) => expect(colourDistance(seenLater[i]!, hexRgb(s.p.colour)), `${s.p.id} after the long pan`).toBeLessThan(40));
     expect(await page.evaluate(() => (window as any).oto.scene.stats.draws)).toBeGreaterThan(after.draws);
     expect((page as any).errors).toEqual([]);
+    await page.close();
+  });
+
+  it("tiles arriving while the camera moves are drawn as soon as they reach the view", async () => {
+    const page = await browser.newPage({ viewport: VIEW });
+    // The camera never settles on this page (a settle draws everything anyway): only arrivals can bring tiles in.
+    await page.addInitScript(() => {
+      let viewer: any;
+      Object.defineProperty(window, "oto", {
+        configurable: true,
+        get: () => viewer,
+        set: (v) => {
+          viewer = v;
+          v.scene.settle = () => {};
+        },
+      });
+    });
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(
+      () => {
+        const s = (window as any).oto?.scene;
+        return s?.stats.frames > 1 && s.complete && s.loader.idle && s.isMoving;
+      },
+      undefined,
+      { timeout: 20_000, polling: 50 },
+    );
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const inView = await page.evaluate(() => (window as any).oto.scene.postitsInView().map((p: WallPostIt) => p.id));
+    const samples = await clearSamples(page, postits.filter((p) => p.type === "creation" && inView.includes(p.id)));
+    expect(samples.length).toBeGreaterThan(2);
+    const seen = await pixels(page, samples.map((s) => s.at));
+    samples.forEach((s, i) => expect(colourDistance(seen[i]!, hexRgb(s.p.colour)), `${s.p.id} ${s.p.colour} vs ${seen[i]}`).toBeLessThan(40));
     await page.close();
   });
 

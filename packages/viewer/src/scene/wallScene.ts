@@ -10,7 +10,9 @@ import {
   type TileScheme,
   ancestorAt,
   keyOf,
+  parseKey,
   tileAt,
+  tileRect,
   tilesInRect,
   viewRect,
   zoomForScale,
@@ -93,6 +95,8 @@ export class WallScene {
   private drawnAt: Transform | null = null;
   /** Something besides the camera's position changed since the last draw: the next frame draws. */
   private dirty = true;
+  /** Tiles shown or hidden since the last draw: the canvas is drawn again when one of them reaches the view. */
+  private readonly undrawn = new Set<string>();
   private kinds: Set<Kind> = new Set(KINDS);
   private highlight: Set<string> | null = null;
   private selected: string | null = null;
@@ -279,6 +283,7 @@ export class WallScene {
       this.update();
     }
     this.animatePulses(now);
+    if (this.undrawnInView()) this.dirty = true;
     if (this.slide()) this.stats.slides++;
     else this.draw();
     const spent = performance.now() - start;
@@ -304,6 +309,16 @@ export class WallScene {
     return true;
   }
 
+  private undrawnInView(): boolean {
+    if (this.undrawn.size === 0) return false;
+    const view = this.visibleRect(this.postitSize * 0.75 * this.transform.k);
+    for (const key of this.undrawn) {
+      const r = tileRect(this.scheme, parseKey(key));
+      if (r.minX <= view.maxX && r.maxX >= view.minX && r.minY <= view.maxY && r.maxY >= view.minY) return true;
+    }
+    return false;
+  }
+
   /** Draws the scene at the camera: the world's render group and the paper carry the camera, offset by the overscan. */
   private draw(): void {
     const { x, y, k } = this.transform;
@@ -315,6 +330,7 @@ export class WallScene {
     this.canvas.style.transform = "";
     this.drawnAt = { x, y, k };
     this.dirty = false;
+    this.undrawn.clear();
     this.stats.draws++;
   }
 
@@ -385,10 +401,12 @@ export class WallScene {
       }
       // Coarser tiles under finer ones while both are shown.
       this.tileLayer.children.sort((a, b) => zOf(a.label) - zOf(b.label));
+      // What changed is drawn once it reaches the view (see `frame`): until then it lies in the overscan, and
+      // sliding what was drawn still shows the view right.
+      for (const key of next) if (!this.shown.has(key)) this.undrawn.add(key);
+      for (const key of this.shown) if (!next.has(key)) this.undrawn.add(key);
       this.shown = next;
       this.stringsDirty = true;
-      // A tile leaving has left the canvas too: only one entering needs drawing before the canvas can slide.
-      if (entering) this.dirty = true;
       // The post-its in view changed only now (a tile's arrival is drawn on the next frame): tell the UI again.
       shownChanged = true;
     }
@@ -472,7 +490,9 @@ export class WallScene {
     this.views.set(tile.key, view);
     this.needsUpdate = true;
     this.stringsDirty = true;
-    this.requestFrame();
+    // A refreshed tile redraws; a new one is drawn once shown in the view (update → undrawn).
+    if (old) this.requestFrame();
+    else this.queueFrame();
     this.emit("tiles");
   }
 
