@@ -105,6 +105,22 @@ describe("the wall API", () => {
     expect(changed.body.postits.map((p: { id: string }) => p.id)).toContain(id2);
   }, 60_000);
 
+  test("renaming or recolouring an agent changes its tile (title, colour and ETag), served fresh", async () => {
+    const created = await call(server, "POST", "/v1/agents", { ...as(ada), json: { name: "Old name", kind: "text", color: "#336699" } });
+    expect(created.status, created.text).toBe(201);
+    const key = (await call(server, "GET", `/v1/wall/locate?agent=${created.body.id}`)).body.tile as string;
+    const postitIn = (tile: any) => tile.body.postits.find((p: any) => p.id === created.body.id);
+    const before = await call(server, "GET", `/v1/wall/tiles/${key}`);
+    expect(postitIn(before).title).toBe("Old name");
+    const patched = await call(server, "PATCH", `/v1/agents/${created.body.id}`, { ...as(ada), json: { name: "New name", color: "#993366" } });
+    expect(patched.status, patched.text).toBe(200);
+    const after = await call(server, "GET", `/v1/wall/tiles/${key}`, { headers: { "if-none-match": before.headers.get("etag")! } });
+    expect(after.status).toBe(200);
+    expect(after.headers.get("etag")).not.toBe(before.headers.get("etag"));
+    expect(postitIn(after).title).toBe("New name");
+    expect(postitIn(after).string_colour).toBe("#993366");
+  });
+
   test("kinds keeps only post-its of those kinds, and strings whose two ends are kept", async () => {
     const id = await makeCreation("kinds");
     await publish(id);
