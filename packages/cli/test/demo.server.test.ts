@@ -4,6 +4,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTestDatabase } from "@oto/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OTO_BIN, assertBuilt, cleanEnv } from "./helpers.js";
 
@@ -19,8 +20,8 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-function start(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [OTO_BIN, "server", "start", "--port", "0", "--data-dir", dataDir, "--json", ...args], {
+function start(args: string[], env: Record<string, string> = {}, dir = dataDir) {
+  const child = spawn(process.execPath, [OTO_BIN, "server", "start", "--port", "0", "--data-dir", dir, "--json", ...args], {
     env: cleanEnv({ OTO_LOG_LEVEL: "info", ...env }),
   });
   children.push(child);
@@ -112,4 +113,26 @@ describe("oto server start --demo", () => {
       await rm(empty, { recursive: true, force: true });
     }
   }, 90_000);
+
+  const adminUrl = process.env.OTO_TEST_DATABASE_URL;
+  it.runIf(adminUrl)("two servers started together on one empty PostgreSQL database: only one seeds", async () => {
+    const database = await createTestDatabase(adminUrl!);
+    const dirs = [await mkdtemp(join(tmpdir(), "oto-demo-a-")), await mkdtemp(join(tmpdir(), "oto-demo-b-"))];
+    try {
+      const servers = dirs.map((dir) => start(["--demo"], { DATABASE_URL: database.url }, dir));
+      const said = await Promise.all(
+        servers.map((server) => server.waitFor(/^demo: (seeding a demo wall|another server is seeding this database; not seeding|the database already has accounts; not seeding)/, 60_000)),
+      );
+      expect(said.filter((msg) => msg.startsWith("demo: seeding")), said.join(" | ")).toHaveLength(1);
+      const seeder = servers[said.findIndex((msg) => msg.startsWith("demo: seeding"))]!;
+      await seeder.waitFor(/^demo: ready/, 150_000);
+      const other = servers.find((server) => server !== seeder)!;
+      expect(await counts(other.url()!)).toEqual({ accounts: 8, agents: 32, creations: 60 });
+      for (const server of servers) server.child.kill("SIGTERM");
+      expect(await Promise.all(servers.map((server) => server.exited))).toEqual([0, 0]);
+    } finally {
+      await database.drop();
+      for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

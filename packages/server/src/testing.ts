@@ -23,7 +23,7 @@ function splitOverrides(overrides: Partial<ServerConfig> | Record<string, string
 }
 
 /** Creates database oto_test_<random> next to the admin URL's database; returns its URL and a drop(). */
-async function createTestDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `oto_test_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

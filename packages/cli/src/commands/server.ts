@@ -133,6 +133,7 @@ async function startServer(s: Session, opts: StartOptions): Promise<void> {
 }
 
 type Running = Awaited<ReturnType<typeof import("@oto/server").startServer>>;
+type Db = Running["app"]["db"];
 
 /**
  * On an empty database, seeds the demo wall through the server's own HTTP API, in the background: the server is
@@ -144,11 +145,6 @@ async function startDemo(
   config: { starterTokens: number; authRateLimit: number },
 ): Promise<void> {
   const log = running.app.log;
-  const rows = await running.app.db.query<{ n: number }>("SELECT count(*)::int AS n FROM accounts");
-  if ((rows[0]?.n ?? 0) > 0) {
-    log.info("demo: the database already has accounts; not seeding");
-    return;
-  }
   const [{ seedDemo }, { describeDemoEvent }] = await Promise.all([import("../demo/seed.js"), import("./demo.js")]);
   // A shutdown stops the seeding with the server (no "connection refused" noise).
   const stop = new AbortController();
@@ -158,15 +154,26 @@ async function startDemo(
   // Sign-ups from this machine share the per-address limit with the person about to run "oto register":
   // the demo leaves them two, and does not wait a minute for the rest.
   const accounts = Math.max(1, Math.min(DEMO.accounts, config.authRateLimit - 2));
-  log.info(`demo: seeding a demo wall (${accounts} accounts, ${DEMO.creations} creations) through the API`);
-  seedDemo({
-    ...DEMO,
-    accounts,
-    tokensPerAccount: config.starterTokens,
-    client: (apiKey) => s.client(running.url, apiKey),
-    signal: stop.signal,
-    onEvent: (event) => log.info(`demo: ${describeDemoEvent(event)}`),
-  })
+  const seed = () => {
+    log.info(`demo: seeding a demo wall (${accounts} accounts, ${DEMO.creations} creations) through the API`);
+    return seedDemo({
+      ...DEMO,
+      accounts,
+      tokensPerAccount: config.starterTokens,
+      client: (apiKey) => s.client(running.url, apiKey),
+      signal: stop.signal,
+      onEvent: (event) => log.info(`demo: ${describeDemoEvent(event)}`),
+    });
+  };
+  const claimed = await claimEmptyDatabase(running.app.db, seed);
+  if (claimed === "busy") log.info("demo: another server is seeding this database; not seeding");
+  if (claimed === "not-empty") log.info("demo: the database already has accounts; not seeding");
+  if (typeof claimed === "string") {
+    process.off("SIGINT", abort);
+    process.off("SIGTERM", abort);
+    return;
+  }
+  claimed.seeding
     .then((summary) => {
       log.info(
         { demo: { accounts: summary.accounts.length, creations: summary.creations.length, forks: summary.forks, ms: summary.elapsed_ms } },
@@ -180,6 +187,33 @@ async function startDemo(
       process.off("SIGINT", abort);
       process.off("SIGTERM", abort);
     });
+}
+
+/** Any fixed number, distinct from the server's own advisory locks (migrations, the wall). */
+const DEMO_LOCK = 7_424_303;
+
+/**
+ * Starts `seed` only on a database with no accounts, and only in one server at a time. On PostgreSQL, servers
+ * started together on one empty database would all see it empty: the seeding runs under a transaction-scoped
+ * advisory lock that the others fail to take (and once it is done, they see the accounts). PGlite has one process.
+ * Answers at once; the seeding goes on behind (the lock's transaction stays open until it ends).
+ */
+async function claimEmptyDatabase<T>(
+  db: Db,
+  seed: () => Promise<T>,
+): Promise<{ seeding: Promise<T> } | "busy" | "not-empty"> {
+  const empty = async (q: Pick<Db, "query">) => ((await q.query<{ n: number }>("SELECT count(*)::int AS n FROM accounts"))[0]?.n ?? 0) === 0;
+  if (db.kind === "pglite") return (await empty(db)) ? { seeding: seed() } : "not-empty";
+  return new Promise((answer, fail) => {
+    db.transaction(async (tx) => {
+      const [row] = await tx.query<{ locked: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS locked", [DEMO_LOCK]);
+      if (!row?.locked) return answer("busy");
+      if (!(await empty(tx))) return answer("not-empty");
+      const seeding = seed();
+      answer({ seeding });
+      await seeding.catch(() => {});
+    }).catch(fail);
+  });
 }
 
 // The README's demo wall: the same one on every first start.
