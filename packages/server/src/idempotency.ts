@@ -72,6 +72,7 @@ interface StoredRow {
   status_code: number | null;
   content_type: string | null;
   response_body: string | null;
+  location: string | null;
 }
 
 export class Idempotency {
@@ -121,7 +122,7 @@ export class Idempotency {
           return;
         }
         const rows = await this.db.query<StoredRow>(
-          `SELECT request_hash, state, status_code, content_type, response_body
+          `SELECT request_hash, state, status_code, content_type, response_body, location
              FROM idempotency_keys WHERE key_hash = $1 AND expires_at > now()`,
           [keyHash],
         );
@@ -156,13 +157,14 @@ export class Idempotency {
         } else {
           await this.db.query(
             `UPDATE idempotency_keys
-                SET state = 'done', status_code = $2, content_type = $3, response_body = $4
+                SET state = 'done', status_code = $2, content_type = $3, response_body = $4, location = $5
               WHERE key_hash = $1`,
             [
               claim.keyHash,
               reply.statusCode,
               String(reply.getHeader("content-type") ?? "application/json; charset=utf-8"),
               encryptReply(claim.rawKey, claim.keyHash, payload),
+              locationOf(reply),
             ],
           );
         }
@@ -182,7 +184,7 @@ export class Idempotency {
        VALUES ($1, $2, 'in_progress', $3)
        ON CONFLICT (key_hash) DO UPDATE
          SET request_hash = EXCLUDED.request_hash, state = 'in_progress', status_code = NULL,
-             content_type = NULL, response_body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
+             content_type = NULL, response_body = NULL, location = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
          WHERE idempotency_keys.expires_at <= now()
        RETURNING key_hash`,
       [keyHash, requestHash, new Date(Date.now() + IDEMPOTENCY_TTL_MS)],
@@ -191,8 +193,14 @@ export class Idempotency {
   }
 }
 
+function locationOf(reply: FastifyReply): string | null {
+  const location = reply.getHeader("location");
+  return typeof location === "string" ? location : null;
+}
+
 function replay(reply: FastifyReply, row: StoredRow, rawKey: string, keyHash: string): FastifyReply {
   const body = decryptReply(rawKey, keyHash, row.response_body ?? "");
+  if (row.location) reply.header("location", row.location);
   return reply
     .code(row.status_code ?? 200)
     .header("content-type", row.content_type ?? "application/json; charset=utf-8")

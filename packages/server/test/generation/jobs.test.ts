@@ -319,6 +319,7 @@ describe("Prefer: wait", () => {
     const second = await send();
     expect(second.status).toBe(200);
     expect(second.headers.get("idempotent-replayed")).toBe("true");
+    expect(second.headers.get("location")).toBe(first.headers.get("location"));
     expect(second.body.id).toBe(first.body.id);
     const list = await call(server, "GET", "/v1/generations", { apiKey: me.apiKey });
     expect(list.body.data).toHaveLength(1);
@@ -336,6 +337,25 @@ describe("slow jobs (simulated local delay)", () => {
   });
   afterAll(async () => {
     await slow?.close();
+  });
+
+  test("a replayed 202 points at the same job (Location) and starts nothing", async () => {
+    const me = await register(slow);
+    const agent = await createAgent(slow, me.apiKey, { name: "slow replay", kind: "text" });
+    const send = () =>
+      call(slow, "POST", "/v1/generations", {
+        apiKey: me.apiKey,
+        json: { agent_id: agent.id, prompt: "once, later" },
+        headers: { "idempotency-key": "gen-202-replay" },
+      });
+    const first = await send();
+    expect(first.status).toBe(202);
+    expect(first.headers.get("location")).toBe(`/v1/generations/${first.body.id}`);
+    const again = await send();
+    expect(again.status).toBe(202);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.headers.get("location")).toBe(first.headers.get("location"));
+    expect((await call(slow, "GET", "/v1/generations", { apiKey: me.apiKey })).body.data).toHaveLength(1);
   });
 
   test("Prefer: wait shorter than the job answers 202 with the job still unfinished", async () => {
