@@ -188,6 +188,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
         authenticator,
         idempotency,
         authRateLimit: config.authRateLimit,
+        bodyLimit: config.bodyLimit,
       }) as never,
     });
     await registerWebRoutes(app, spec);

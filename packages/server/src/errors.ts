@@ -23,7 +23,7 @@ export function toApiError(err: FastifyError, request: FastifyRequest, bodyLimit
       );
     }
     case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return new ApiError(413, "payload_too_large", `The body is larger than ${bodyLimit} bytes.`);
+      return new ApiError(413, "payload_too_large", `The body is larger than ${request.routeOptions?.bodyLimit ?? bodyLimit} bytes.`);
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return new ApiError(400, "validation_failed", "The Content-Length header does not match the body.", {
         errors: [{ location: "header/content-length", message: "does not match the body" }],

@@ -28,6 +28,9 @@ type AnyHandler = (input: HandlerInput<OperationId>) => Promise<{ status: number
 const RATE_LIMITED_OPERATIONS = new Set(["register", "login"]);
 // Operations that verify a signature over the exact bytes of their body (request.rawBody).
 const RAW_BODY_OPERATIONS = new Set(["stripeWebhook"]);
+// Their body limit: a sender's event is never cut to our general limit (OTO_BODY_LIMIT, 64 KB by default). A
+// Stripe event carries a whole object (a Checkout Session with its line items, a Charge…) and can pass 64 KB.
+const SIGNED_EVENT_BODY_LIMIT = 1024 * 1024;
 
 export interface RouteDeps {
   app: FastifyInstance;
@@ -36,6 +39,8 @@ export interface RouteDeps {
   authenticator: Authenticator;
   idempotency: Idempotency;
   authRateLimit: number;
+  /** The server's general body limit (config.bodyLimit). */
+  bodyLimit: number;
 }
 
 /**
@@ -99,7 +104,9 @@ export function operationResolver(deps: RouteDeps) {
 
     return {
       ...(onRequest.length > 0 ? { onRequest } : {}),
-      ...(RAW_BODY_OPERATIONS.has(operationId) ? { preParsing: [captureRawBody] } : {}),
+      ...(RAW_BODY_OPERATIONS.has(operationId)
+        ? { preParsing: [captureRawBody], bodyLimit: Math.max(SIGNED_EVENT_BODY_LIMIT, deps.bodyLimit) }
+        : {}),
       ...(preValidation.length > 0 ? { preValidation } : {}),
       ...(preHandler.length > 0 ? { preHandler } : {}),
       ...(onSend.length > 0 ? { onSend } : {}),

@@ -60,6 +60,23 @@ describe("Stripe webhook: crediting", () => {
     expect(Date.parse(purchase.body.credited_at)).not.toBeNaN();
   });
 
+  it("an event larger than the general 64 KB body limit is still read and credited; past 1 MiB it is refused", async () => {
+    const { apiKey, sessionId } = await paidSession();
+    // A Checkout Session with many line items: about 200 KB of event.
+    const lineItems = Array.from({ length: 800 }, (_, i) => ({ id: `li_${i}`, object: "item", description: `Line item number ${i} `.repeat(10) }));
+    const big = stripeEvent("checkout.session.completed", { ...fake.session(sessionId), line_items: { object: "list", data: lineItems } });
+    expect(big.payload.length).toBeGreaterThan(150_000);
+    const res = await deliver(server, big);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.outcome).toBe("credited");
+    expect(await balanceOf(server, apiKey)).toEqual({ available: 100, held: 0 });
+
+    const huge = stripeEvent("checkout.session.completed", { ...fake.session(sessionId), padding: "x".repeat(1100 * 1024) });
+    const refused = await deliver(server, huge);
+    expectProblem(refused, 413, "payload_too_large");
+    expect(refused.body.detail).toBe("The body is larger than 1048576 bytes.");
+  });
+
   it("the same payment told by several events (new ids, async success, replays) credits once", async () => {
     const { apiKey, sessionId } = await paidSession();
     const outcomes = [];

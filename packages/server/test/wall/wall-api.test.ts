@@ -106,7 +106,7 @@ describe("the wall API", () => {
   }, 60_000);
 
   test("renaming or recolouring an agent changes its tile (title, colour and ETag), served fresh", async () => {
-    const created = await call(server, "POST", "/v1/agents", { ...as(ada), json: { name: "Old name", kind: "text", color: "#336699" } });
+    const created = await call(server, "POST", "/v1/agents", { ...as(ada), json: { name: "Old name", kind: "image", color: "#336699" } });
     expect(created.status, created.text).toBe(201);
     const key = (await call(server, "GET", `/v1/wall/locate?agent=${created.body.id}`)).body.tile as string;
     const postitIn = (tile: any) => tile.body.postits.find((p: any) => p.id === created.body.id);
