@@ -4,8 +4,8 @@ import { isApiError } from "./errors.js";
 
 // `oto verify`: checks a creation's lineage record on this machine, trusting nothing the server says about it.
 // The signature is checked against the published keys, the file is downloaded and hashed, and every
-// ingredient's record is fetched and checked in turn (its signature, and that its hash is the one the record
-// that names it signed), back to the originals. The checks themselves are @oto/server/lineage's, the same
+// ingredient's record is fetched and checked in turn (its signature, its file's hash, and that its hash is the
+// one the record that names it signed), back to the originals. The checks themselves are @oto/server/lineage's, the same
 // code the server signs with.
 
 /** Far more than any real lineage; stops a server that answers an endless chain. */
@@ -33,6 +33,8 @@ export interface VerifyReport {
   keys: string[];
   /** The SHA-256 of the downloaded file, or null when it could not be downloaded. */
   file_sha256: string | null;
+  /** Files downloaded and hashed against their records: this creation's and its visible ancestors'. */
+  files_checked: number;
   records: CheckedRecord[];
   /** Ingredients whose records could not be fetched (not visible to you): not a failure, but not checked. */
   unchecked: string[];
@@ -65,13 +67,19 @@ export async function verifyCreation(input: VerifyInput): Promise<VerifyReport> 
   const jwks = await oto.lineage.keys();
   const publicKeys = lineage.publicKeysFromJwks(jwks);
 
-  let content: Uint8Array | undefined;
-  try {
-    const file = await oto.creations.download(leafId, { stream: true });
-    content = new Uint8Array(await new Response(file.stream).arrayBuffer());
-  } catch (err) {
-    problems.push(`the file of ${leafId} could not be downloaded: ${isApiError(err) ? err.message : String(err)}`);
-  }
+  let filesChecked = 0;
+  const downloadFile = async (id: string): Promise<Uint8Array | undefined> => {
+    try {
+      const file = await oto.creations.download(id, { stream: true });
+      const bytes = new Uint8Array(await new Response(file.stream).arrayBuffer());
+      filesChecked++;
+      return bytes;
+    } catch (err) {
+      problems.push(`the file of ${id} could not be downloaded: ${isApiError(err) ? err.message : String(err)}`);
+      return undefined;
+    }
+  };
+  const content = await downloadFile(leafId);
 
   const records: CheckedRecord[] = [];
   const unchecked: string[] = [];
@@ -111,7 +119,8 @@ export async function verifyCreation(input: VerifyInput): Promise<VerifyReport> 
       }
       seen.add(ingredient.creation_id);
       const what = ingredient.relationship === "parentOf" ? "parent" : "input";
-      queue.push({ record: other, role: `${what} of ${current.creation_id}` });
+      const bytes = usable.success ? await downloadFile(ingredient.creation_id) : undefined;
+      queue.push({ record: other, role: `${what} of ${current.creation_id}`, ...(bytes && { content: bytes }) });
     }
     const result = lineage.verifyRecord(current, {
       publicKeys,
@@ -140,6 +149,7 @@ export async function verifyCreation(input: VerifyInput): Promise<VerifyReport> 
     record_from: fromFile ? input.record!.from : "server",
     keys: [...publicKeys.keys()],
     file_sha256: content ? lineage.sha256Hex(content) : null,
+    files_checked: filesChecked,
     records,
     unchecked,
     problems,

@@ -166,10 +166,10 @@ describe("oto verify", () => {
     expect(lines[1]).toMatch(new RegExp(`^✔ ${c}  this creation, image/png, signed by oto-\\d{4}-\\d{2}-[0-9a-f]{8}$`));
     expect(lines[2]).toMatch(new RegExp(`^✔ ${b}  parent of ${c}, image/png, signed by oto-`));
     expect(lines[3]).toMatch(new RegExp(`^✔ ${a}  parent of ${b}, text/markdown, signed by oto-.*, original$`));
-    expect(lines[4]).toMatch(/^Verified: signature, file \(sha256 [0-9a-f]{16}…\) and 3 records back to the original\.$/);
+    expect(lines[4]).toMatch(/^Verified: signature, 3 files \(this one's sha256 [0-9a-f]{16}…\) and 3 records back to the original\.$/);
 
     const report = await json(ada, ["verify", c]);
-    expect(report).toMatchObject({ ok: true, creation_id: c, record_from: "server", problems: [], unchecked: [] });
+    expect(report).toMatchObject({ ok: true, creation_id: c, record_from: "server", problems: [], unchecked: [], files_checked: 3 });
     expect(report.records.map((r: any) => r.creation_id)).toEqual([c, b, a]);
     // Anyone can verify a published creation, without an account.
     const anonymous = await oto(bob, ["verify", a], { OTO_CONFIG_DIR: join(bob.home, "nobody") });
@@ -237,6 +237,20 @@ describe("oto verify", () => {
       await writeFile(path, original);
     }
     expect((await oto(bob, ["verify", c])).code).toBe(0);
+  });
+
+  it("fails when an ancestor's file was replaced after signing", async () => {
+    const [row] = await server.app.db.query<{ sha256: string }>("SELECT sha256 FROM creations WHERE id = $1", [a]);
+    const path = server.app.files.pathOf(row!.sha256);
+    const original = await readFile(path);
+    await writeFile(path, Buffer.concat([original, Buffer.from("\nedited later")]));
+    try {
+      const result = await oto(bob, ["verify", c]);
+      expectFailure(result, new RegExp(`${a}: content hash does not match the bytes: record says sha256 ${row!.sha256}`));
+      expect(result.stdout).toMatch(new RegExp(`^✔ ${c}`, "m"));
+    } finally {
+      await writeFile(path, original);
+    }
   });
 
   it("needs a creation or a record file", async () => {

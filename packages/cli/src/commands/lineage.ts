@@ -222,7 +222,8 @@ function printReport(s: Session, report: VerifyReport): void {
   for (const problem of own) s.out.line(`${c.red("✘")} ${problem}`);
   if (report.ok) {
     const count = report.records.length;
-    const file = report.file_sha256 ? `, file (sha256 ${report.file_sha256.slice(0, 16)}…)` : "";
+    const hash = report.file_sha256 ? `sha256 ${report.file_sha256.slice(0, 16)}…` : "";
+    const file = !hash ? "" : report.files_checked > 1 ? `, ${report.files_checked} files (this one's ${hash})` : `, file (${hash})`;
     const records = `${count} record${count === 1 ? "" : "s"}`;
     const reach =
       report.unchecked.length > 0
