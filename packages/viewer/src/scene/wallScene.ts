@@ -136,7 +136,7 @@ export class WallScene {
       background: 0xf1e9d8,
       eventFeatures: { move: false, globalMove: false, click: false, wheel: false },
     });
-    this.art = createArt();
+    this.art = createArt(this.gpu.software);
     // Two paper layers an octave apart, cross-faded, so the grain keeps its look at any zoom without a seam.
     this.paperA = new TilingSprite({ texture: this.art.paper });
     this.paperB = new TilingSprite({ texture: this.art.paper });
