@@ -311,7 +311,7 @@ export class WallScene {
 
   private undrawnInView(): boolean {
     if (this.undrawn.size === 0) return false;
-    const view = this.visibleRect(this.postitSize * 0.75 * this.transform.k);
+    const view = this.visibleRect(this.overhangPx());
     for (const key of this.undrawn) {
       const r = tileRect(this.scheme, parseKey(key));
       if (r.minX <= view.maxX && r.maxX >= view.minX && r.minY <= view.maxY && r.maxY >= view.minY) return true;
@@ -342,15 +342,17 @@ export class WallScene {
     return viewRect(this.transform, this.width, this.height, margin);
   }
 
+  /** How far post-its reach past their tile on screen, in CSS px (see OVERHANG). */
+  private overhangPx(): number {
+    return this.postitSize * OVERHANG * this.transform.k;
+  }
+
   /** The tiles to show now: O(tiles in view). */
   private update(): void {
-    let shownChanged = false;
     const z = this.wantedZoom();
     const k = this.transform.k;
-    // Post-its overhang their tile by half a post-it (plus rotation and shadow).
-    const overhang = this.postitSize * 0.75 * k;
     // The overscan is drawn too: a pan within it only slides the canvas.
-    const inView = tilesInRect(this.scheme, z, this.visibleRect(overhang + this.overscan));
+    const inView = tilesInRect(this.scheme, z, this.visibleRect(this.overhangPx() + this.overscan));
     const cx = (this.width / 2 - this.transform.x) / k;
     const cy = (this.height / 2 - this.transform.y) / k;
     const byDistance = (a: TileKey, b: TileKey) => {
@@ -391,24 +393,19 @@ export class WallScene {
         }
       }
     }
-    const entering = [...next].some((key) => !this.shown.has(key));
-    const changed = entering || next.size !== this.shown.size;
+    const entered = [...next].filter((key) => !this.shown.has(key));
+    const left = [...this.shown].filter((key) => !next.has(key));
+    const changed = entered.length > 0 || left.length > 0;
     if (changed) {
-      for (const key of this.shown) if (!next.has(key)) this.views.get(key)?.container.removeFromParent();
-      for (const key of next) {
-        const view = this.views.get(key)!;
-        if (!view.container.parent) this.tileLayer.addChild(view.container);
-      }
+      for (const key of left) this.views.get(key)?.container.removeFromParent();
+      for (const key of entered) this.tileLayer.addChild(this.views.get(key)!.container);
       // Coarser tiles under finer ones while both are shown.
       this.tileLayer.children.sort((a, b) => zOf(a.label) - zOf(b.label));
       // What changed is drawn once it reaches the view (see `frame`): until then it lies in the overscan, and
       // sliding what was drawn still shows the view right.
-      for (const key of next) if (!this.shown.has(key)) this.undrawn.add(key);
-      for (const key of this.shown) if (!next.has(key)) this.undrawn.add(key);
+      for (const key of [...entered, ...left]) this.undrawn.add(key);
       this.shown = next;
       this.stringsDirty = true;
-      // The post-its in view changed only now (a tile's arrival is drawn on the next frame): tell the UI again.
-      shownChanged = true;
     }
 
     if (!this.moving) {
@@ -438,7 +435,8 @@ export class WallScene {
       loading: this.loader.inFlightCount,
       loaded: this.views.size,
     });
-    if (shownChanged) this.emit("tiles");
+    // The post-its in view changed only now (a tile's arrival is drawn on the next frame): tell the UI again.
+    if (changed) this.emit("tiles");
   }
 
   /** Strings: all redrawn (`full`), or only what the tiles shown since last time and the selection changed. */
@@ -458,7 +456,7 @@ export class WallScene {
       selected: this.selected,
       mode: full ? stringMode(k * this.postitSize) : (this.stringsMode ?? stringMode(k * this.postitSize)),
       aliased: !this.gpu.antialias,
-      homeOf: (s) => tileAt(this.scheme, this.scheme.itemsZoom, s.from.x, s.from.y).key,
+      homeOf: (s) => this.tileAt(s.from.x, s.from.y),
     };
     if (full) this.strings.rebuild(tiles, ctx);
     else this.strings.sync(tiles, ctx);
@@ -523,7 +521,7 @@ export class WallScene {
   pick(sx: number, sy: number): Pick | null {
     const p = this.toWorld(sx, sy);
     const k = this.transform.k;
-    const reach = this.postitSize * 0.75;
+    const reach = this.postitSize * OVERHANG;
     const near = tilesInRect(this.scheme, this.scheme.itemsZoom, {
       minX: p.x - reach,
       minY: p.y - reach,
@@ -676,7 +674,7 @@ export class WallScene {
   /** True once every tile of the view at the wanted zoom is loaded and drawn. */
   get complete(): boolean {
     const z = this.wantedZoom();
-    const inView = tilesInRect(this.scheme, z, this.visibleRect(this.postitSize * 0.75 * this.transform.k));
+    const inView = tilesInRect(this.scheme, z, this.visibleRect(this.overhangPx()));
     return inView.every((t) => this.shown.has(t.key));
   }
 
@@ -697,6 +695,9 @@ export class WallScene {
     this.renderer.destroy();
   }
 }
+
+/** Post-its overhang their tile by half a post-it, plus rotation and shadow: this many post-it sides. */
+const OVERHANG = 0.75;
 
 function zOf(label: string): number {
   const match = /tile (\d+)\//.exec(label);
