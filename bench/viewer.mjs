@@ -13,7 +13,7 @@ import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { benchArgs } from "./lib/args.mjs";
 import { CHROMIUM, TEST_ARGS, launchBrowser, median, percentile } from "./lib/viewer-browser.mjs";
 import { compositorFloor, firstCompleteViewport, layerBreakdown, openOto, openSvg, otoStats, panContinuous, panPaced } from "./lib/viewer-pages.mjs";
 import { getJson, itemsInRect, startServer } from "./lib/viewer-server.mjs";
@@ -21,39 +21,22 @@ import { wallDir } from "./lib/viewer-walls.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (line) => process.stderr.write(`${line}\n`);
-function fail(message) {
-  console.error(`bench/viewer: ${message}`);
-  process.exit(1);
-}
-
-let opts;
-try {
-  ({ values: opts } = parseArgs({
-    options: {
-      "dense-viewport": { type: "string", default: "3400x2100" },
-      viewport: { type: "string", default: "1600x1000" },
-      frames: { type: "string", default: "8" },
-      steps: { type: "string", default: "6" },
-      runs: { type: "string", default: "3" },
-      "no-breakdown": { type: "boolean", default: false },
-      "fresh-walls": { type: "boolean", default: false },
-      "reuse-walls": { type: "boolean", default: false },
-      only: { type: "string" },
-      strict: { type: "boolean", default: false },
-    },
-  }));
-} catch (err) {
-  fail(err.message);
-}
+const { opts, fail, int } = benchArgs("bench/viewer", {
+  "dense-viewport": { type: "string", default: "3400x2100" },
+  viewport: { type: "string", default: "1600x1000" },
+  frames: { type: "string", default: "8" },
+  steps: { type: "string", default: "6" },
+  runs: { type: "string", default: "3" },
+  "no-breakdown": { type: "boolean", default: false },
+  "fresh-walls": { type: "boolean", default: false },
+  "reuse-walls": { type: "boolean", default: false },
+  only: { type: "string" },
+  strict: { type: "boolean", default: false },
+});
 const size = (name) => {
   const m = /^(\d{3,5})x(\d{3,5})$/.exec(opts[name]);
   if (!m) fail(`--${name} must look like 1600x1000 (got "${opts[name]}")`);
   return { width: Number(m[1]), height: Number(m[2]) };
-};
-const int = (name, min) => {
-  const n = Number(opts[name]);
-  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer ≥ ${min} (got "${opts[name]}")`);
-  return n;
 };
 const DENSE = size("dense-viewport");
 const VIEW = size("viewport");

@@ -1,20 +1,10 @@
 // Writes a wall of N post-its into a PGlite data folder (see bench/lib/wall-fixture.mjs).
 // Usage: node bench/wall-generate.mjs [--postits 1000000] [--per-account 100] --dir <folder>
 import { existsSync, readdirSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { benchArgs } from "./lib/args.mjs";
 import { generateWall } from "./lib/wall-fixture.mjs";
 
-function fail(message) {
-  console.error(`wall-generate: ${message}`);
-  process.exit(1);
-}
-
-let opts;
-try {
-  ({ values: opts } = parseArgs({ options: { postits: { type: "string", default: "1000000" }, "per-account": { type: "string", default: "100" }, dir: { type: "string" } } }));
-} catch (err) {
-  fail(err.message);
-}
+const { opts, fail } = benchArgs("wall-generate", { postits: { type: "string", default: "1000000" }, "per-account": { type: "string", default: "100" }, dir: { type: "string" } });
 const postits = Number(opts.postits);
 const perAccount = Number(opts["per-account"]);
 if (!Number.isInteger(postits) || postits < 1 || postits > 50_000_000) fail(`--postits must be an integer from 1 to 50000000 (got "${opts.postits}")`);

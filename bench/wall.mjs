@@ -13,7 +13,7 @@ import { availableParallelism, cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { benchArgs } from "./lib/args.mjs";
 import { generateWall } from "./lib/wall-fixture.mjs";
 import { loadServerModules } from "./lib/server-src.mjs";
 import { measureLoad, startServerProcess } from "./lib/processes.mjs";
@@ -25,32 +25,16 @@ if (typeof globalThis.gc !== "function") {
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-function fail(message) {
-  console.error(`bench/wall: ${message}`);
-  process.exit(1);
-}
-let opts;
-try {
-  ({ values: opts } = parseArgs({
-    options: {
-      postits: { type: "string", default: "1000000" },
-      dir: { type: "string" },
-      duration: { type: "string", default: "10" },
-      warmup: { type: "string", default: "3" },
-      connections: { type: "string", default: "10" },
-      rounds: { type: "string", default: "2" },
-      "log-level": { type: "string", default: "warn" },
-      strict: { type: "boolean", default: false },
-    },
-  }));
-} catch (err) {
-  fail(err.message);
-}
-const int = (name, min) => {
-  const n = Number(opts[name]);
-  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer ≥ ${min} (got "${opts[name]}")`);
-  return n;
-};
+const { opts, fail, int } = benchArgs("bench/wall", {
+  postits: { type: "string", default: "1000000" },
+  dir: { type: "string" },
+  duration: { type: "string", default: "10" },
+  warmup: { type: "string", default: "3" },
+  connections: { type: "string", default: "10" },
+  rounds: { type: "string", default: "2" },
+  "log-level": { type: "string", default: "warn" },
+  strict: { type: "boolean", default: false },
+});
 const POSTITS = int("postits", 1000);
 const load = { durationS: int("duration", 1), warmupS: int("warmup", 0), connections: int("connections", 1) };
 const ROUNDS = int("rounds", 1);

@@ -19,13 +19,13 @@ async function newPage(browser, viewport) {
   return { page, cdp, errors, close: () => context.close() };
 }
 
-/** Waits until the view is complete, the camera rests and no tile has loaded or been drawn for 1 s. */
+/** Waits until the scene is settled (scene.settled: view complete, camera still, no tile fetch pending) for 1 s. */
 async function waitSettled(tab, timeoutMs = 300_000) {
   await tab.page.evaluate(() => delete window.__settle);
   await tab.page.waitForFunction(
     () => {
       const s = window.oto?.scene;
-      const ready = Boolean(window.oto?.state?.wall && s?.complete && !s.isMoving && s.stats.frames > 1 && s.loader.inFlightCount === 0);
+      const ready = Boolean(window.oto?.state?.wall && s?.settled && s.stats.frames > 1);
       const w = (window.__settle ??= { since: 0, frames: -1 });
       if (!ready || w.frames !== s.stats.frames) {
         w.since = performance.now();
