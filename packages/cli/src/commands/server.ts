@@ -151,12 +151,16 @@ async function startDemo(
   const abort = () => stop.abort(new Error("the server is stopping"));
   process.once("SIGINT", abort);
   process.once("SIGTERM", abort);
+  const release = () => {
+    process.off("SIGINT", abort);
+    process.off("SIGTERM", abort);
+  };
   // Sign-ups from this machine share the per-address limit with the person about to run "oto register":
   // the demo leaves them two, and does not wait a minute for the rest.
   const accounts = Math.max(1, Math.min(DEMO.accounts, config.authRateLimit - 2));
   const seed = () => {
     log.info(`demo: seeding a demo wall (${accounts} accounts, ${DEMO.creations} creations) through the API`);
-    return seedDemo({
+    const seeding = seedDemo({
       ...DEMO,
       accounts,
       tokensPerAccount: config.starterTokens,
@@ -164,29 +168,23 @@ async function startDemo(
       signal: stop.signal,
       onEvent: (event) => log.info(`demo: ${describeDemoEvent(event)}`),
     });
+    seeding
+      .then((summary) => {
+        log.info(
+          { demo: { accounts: summary.accounts.length, creations: summary.creations.length, forks: summary.forks, ms: summary.elapsed_ms } },
+          `demo: ready, ${summary.accounts.length} accounts and ${summary.creations.length} creations (${summary.forks} forks, ${summary.max_depth} levels deep) in ${(summary.elapsed_ms / 1000).toFixed(1)} s`,
+        );
+      })
+      .catch((err: unknown) => {
+        if (!stop.signal.aborted) log.warn(`demo: seeding stopped: ${err instanceof Error ? err.message : String(err)}`);
+      })
+      .finally(release);
+    return seeding;
   };
   const claimed = await claimEmptyDatabase(running.app.db, seed);
   if (claimed === "busy") log.info("demo: another server is seeding this database; not seeding");
   if (claimed === "not-empty") log.info("demo: the database already has accounts; not seeding");
-  if (typeof claimed === "string") {
-    process.off("SIGINT", abort);
-    process.off("SIGTERM", abort);
-    return;
-  }
-  claimed.seeding
-    .then((summary) => {
-      log.info(
-        { demo: { accounts: summary.accounts.length, creations: summary.creations.length, forks: summary.forks, ms: summary.elapsed_ms } },
-        `demo: ready, ${summary.accounts.length} accounts and ${summary.creations.length} creations (${summary.forks} forks, ${summary.max_depth} levels deep) in ${(summary.elapsed_ms / 1000).toFixed(1)} s`,
-      );
-    })
-    .catch((err: unknown) => {
-      if (!stop.signal.aborted) log.warn(`demo: seeding stopped: ${err instanceof Error ? err.message : String(err)}`);
-    })
-    .finally(() => {
-      process.off("SIGINT", abort);
-      process.off("SIGTERM", abort);
-    });
+  if (claimed !== "seeding") release();
 }
 
 /** Any fixed number, distinct from the server's own advisory locks (migrations, the wall). */
@@ -196,21 +194,23 @@ const DEMO_LOCK = 7_424_303;
  * Starts `seed` only on a database with no accounts, and only in one server at a time. On PostgreSQL, servers
  * started together on one empty database would all see it empty: the seeding runs under a transaction-scoped
  * advisory lock that the others fail to take (and once it is done, they see the accounts). PGlite has one process.
- * Answers at once; the seeding goes on behind (the lock's transaction stays open until it ends).
+ * Answers at once; the seeding goes on behind (the lock's transaction stays open until it ends). `seed` reports
+ * its own outcome.
  */
-async function claimEmptyDatabase<T>(
-  db: Db,
-  seed: () => Promise<T>,
-): Promise<{ seeding: Promise<T> } | "busy" | "not-empty"> {
+async function claimEmptyDatabase(db: Db, seed: () => Promise<unknown>): Promise<"seeding" | "busy" | "not-empty"> {
   const empty = async (q: Pick<Db, "query">) => ((await q.query<{ n: number }>("SELECT count(*)::int AS n FROM accounts"))[0]?.n ?? 0) === 0;
-  if (db.kind === "pglite") return (await empty(db)) ? { seeding: seed() } : "not-empty";
+  if (db.kind === "pglite") {
+    if (!(await empty(db))) return "not-empty";
+    void seed();
+    return "seeding";
+  }
   return new Promise((answer, fail) => {
     db.transaction(async (tx) => {
       const [row] = await tx.query<{ locked: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS locked", [DEMO_LOCK]);
       if (!row?.locked) return answer("busy");
       if (!(await empty(tx))) return answer("not-empty");
       const seeding = seed();
-      answer({ seeding });
+      answer("seeding");
       await seeding.catch(() => {});
     }).catch(fail);
   });
