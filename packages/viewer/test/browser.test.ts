@@ -10,6 +10,7 @@ import {
   getJson,
   hexRgb,
   launchBrowser,
+  nextFrames,
   pixels,
   startSeededServer,
   waitForWall,
@@ -82,20 +83,28 @@ async function clearSamples(page: Page, candidates: WallPostIt[]) {
   return out;
 }
 
+/**
+ * The creation post-its in view, sampled where no string covers them, show their own colour on screen (the paper is
+ * white-ish, multiplied by the post-it's colour: within a shade of it, and not the wall's paper). Answers the ids in view.
+ */
+async function expectInViewDrawn(page: Page, when: string): Promise<string[]> {
+  const inView: string[] = await page.evaluate(() => (window as any).oto.scene.postitsInView().map((p: WallPostIt) => p.id));
+  const samples = await clearSamples(page, postits.filter((p) => p.type === "creation" && inView.includes(p.id)));
+  expect(samples.length, `clear sample points among ${inView.length} post-its in view ${when}`).toBeGreaterThan(2);
+  const seen = await pixels(page, samples.map((s) => s.at));
+  samples.forEach((s, i) => {
+    expect(colourDistance(seen[i]!, hexRgb(s.p.colour)), `${s.p.id} ${s.p.colour} vs ${seen[i]} ${when}`).toBeLessThan(40);
+  });
+  return inView;
+}
+
 describe("the wall in a real browser", () => {
   it("draws the post-its on the canvas in their colours", async () => {
     const page = await open();
     const k = await page.evaluate(() => (window as any).oto.scene.camera.k);
     expect(k).toBeGreaterThan(0.1);
-    const inView = await page.evaluate(() => (window as any).oto.scene.postitsInView().map((p: WallPostIt) => p.id));
+    const inView = await expectInViewDrawn(page, "on opening");
     expect(inView.length).toBeGreaterThan(5);
-    const samples = await clearSamples(page, postits.filter((p) => p.type === "creation" && inView.includes(p.id)));
-    expect(samples.length).toBeGreaterThan(2);
-    const seen = await pixels(page, samples.map((s) => s.at));
-    samples.forEach((s, i) => {
-      // The paper is white-ish, multiplied by the post-it's colour: within a shade of it, and not the wall's paper.
-      expect(colourDistance(seen[i]!, hexRgb(s.p.colour)), `${s.p.id} ${s.p.colour} vs ${seen[i]}`).toBeLessThan(40);
-    });
     expect((page as any).errors).toEqual([]);
     await page.close();
   });
@@ -109,7 +118,7 @@ describe("the wall in a real browser", () => {
     await page.evaluate(() => {
       (window as any).oto.scene.settle = () => {};
     });
-    const frames = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const frames = () => nextFrames(page);
     // The pan's first frame draws (strings hide while moving at this scale); the next steps may only slide.
     await page.evaluate(() => (window as any).oto.camera.panBy(3, 2));
     await frames();
@@ -127,11 +136,7 @@ describe("the wall in a real browser", () => {
     expect((to.cy - from.cy) * to.k).toBeCloseTo(36, 0);
     expect(after.slides - before.slides).toBeGreaterThanOrEqual(4);
     expect(after.draws - before.draws).toBeLessThanOrEqual(2);
-    const inView = await page.evaluate(() => (window as any).oto.scene.postitsInView().map((p: WallPostIt) => p.id));
-    const samples = await clearSamples(page, postits.filter((p) => p.type === "creation" && inView.includes(p.id)));
-    expect(samples.length, `clear sample points among ${inView.length} post-its in view`).toBeGreaterThan(2);
-    const seen = await pixels(page, samples.map((s) => s.at));
-    samples.forEach((s, i) => expect(colourDistance(seen[i]!, hexRgb(s.p.colour)), `${s.p.id} after the pan`).toBeLessThan(40));
+    await expectInViewDrawn(page, "after the pan");
     // A pan past the overscan draws again.
     await page.evaluate(() => (window as any).oto.camera.panBy(200, 0));
     await frames();
@@ -142,11 +147,7 @@ describe("the wall in a real browser", () => {
       await page.evaluate(() => (window as any).oto.camera.panBy(-45, -30));
       await frames();
     }
-    const inViewLater = await page.evaluate(() => (window as any).oto.scene.postitsInView().map((p: WallPostIt) => p.id));
-    const later = await clearSamples(page, postits.filter((p) => p.type === "creation" && inViewLater.includes(p.id)));
-    expect(later.length, `clear sample points among ${inViewLater.length} post-its in view`).toBeGreaterThan(2);
-    const seenLater = await pixels(page, later.map((s) => s.at));
-    later.forEach((s, i) => expect(colourDistance(seenLater[i]!, hexRgb(s.p.colour)), `${s.p.id} after the long pan`).toBeLessThan(40));
+    await expectInViewDrawn(page, "after the long pan");
     expect(await page.evaluate(() => (window as any).oto.scene.stats.draws)).toBeGreaterThan(after.draws);
     expect((page as any).errors).toEqual([]);
     await page.close();
@@ -175,12 +176,8 @@ describe("the wall in a real browser", () => {
       undefined,
       { timeout: 20_000, polling: 50 },
     );
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    const inView = await page.evaluate(() => (window as any).oto.scene.postitsInView().map((p: WallPostIt) => p.id));
-    const samples = await clearSamples(page, postits.filter((p) => p.type === "creation" && inView.includes(p.id)));
-    expect(samples.length).toBeGreaterThan(2);
-    const seen = await pixels(page, samples.map((s) => s.at));
-    samples.forEach((s, i) => expect(colourDistance(seen[i]!, hexRgb(s.p.colour)), `${s.p.id} ${s.p.colour} vs ${seen[i]}`).toBeLessThan(40));
+    await nextFrames(page);
+    await expectInViewDrawn(page, "with the camera never settled");
     await page.close();
   });
 
@@ -256,7 +253,7 @@ describe("the wall in a real browser", () => {
     expect(others.length).toBeGreaterThan(0);
     await page.getByTestId("chip-image").click();
     await page.waitForFunction(() => !(window as any).oto.state.kinds.has("image"));
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await nextFrames(page);
     const seen = await pixels(page, samples.map((s) => s.at));
     samples.forEach((s, i) => {
       if (s.p.kind === "image") expect(colourDistance(seen[i]!, PAPER), `${s.p.id} hidden`).toBeLessThan(30);

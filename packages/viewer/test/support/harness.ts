@@ -87,6 +87,11 @@ export async function waitForWall(page: Page): Promise<void> {
     { timeout: 20_000, polling: 50 },
   );
   // One more frame so what was shown is on the canvas.
+  await nextFrames(page);
+}
+
+/** Two animation frames: whatever the scene did for the last change is on the canvas. */
+export async function nextFrames(page: Page): Promise<void> {
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
 }
 
