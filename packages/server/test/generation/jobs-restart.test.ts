@@ -1,13 +1,11 @@
 // Jobs outlive the process that started them: resumed on the next start, settled by a webhook that reaches
 // another process, timed out by the sweeper, and never run by two processes at once (leases).
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RunningServer } from "../../src/server.js";
-import { startTestServer } from "../../src/testing.js";
+import { createTestDatabase, startTestServer } from "../../src/testing.js";
 import { type FakeRunpod, fixtures, startFakeRunpod } from "../support/fake-runpod.js";
 import { call, register } from "../helpers.js";
 import { balance, createAgent, expectCharged, expectRefunded, generate, waitForJob } from "./jobs-support.js";
@@ -29,20 +27,9 @@ async function sharedStore(): Promise<Record<string, string> & { databaseUrl?: s
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     return { OTO_DATA_DIR: dataDir, OTO_FILES_DIR: filesDir };
   }
-  const name = `oto_test_jobs_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  cleanups.push(async () => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await client.end();
-  });
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { OTO_FILES_DIR: filesDir, databaseUrl: url.toString() };
+  const database = await createTestDatabase(adminUrl);
+  cleanups.push(() => database.drop());
+  return { OTO_FILES_DIR: filesDir, databaseUrl: database.url };
 }
 
 let fake: FakeRunpod;
