@@ -293,8 +293,14 @@ describe("the webhook", () => {
     const agent = await runpodAgent(hooked, me.apiKey, "text", "long");
     const a = await generate(hooked, me.apiKey, { agent_id: agent.id, prompt: "a" });
     const b = await generate(hooked, me.apiKey, { agent_id: agent.id, prompt: "b" });
-    await waitForJob(hooked, me.apiKey, b.id, { done: (j) => j.status === "running" });
-    const { runpodId } = await externalId(hooked, b.id);
+    // Submitted, and running at RunPod. oTo's own status may still say queued: its first poll can see the worker's
+    // cold start, and the next one is a minute away (the lying webhook below makes it re-read).
+    let runpodId = "";
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+      runpodId = (await externalId(hooked, b.id)).runpodId;
+      if (real.job(runpodId)?.status === "IN_PROGRESS") break;
+    }
+    expect(real.job(runpodId)?.status).toBe("IN_PROGRESS");
     const tokenOfB = new URL(real.job(runpodId)!.webhook!).searchParams.get("t")!;
 
     const post = (jobId: string, token: string) =>
